@@ -1,0 +1,202 @@
+"""Per-frame features: how fast the ball moves, whether a body loads it, what it breathes.
+
+Every sensor kind is reduced to the same small set of frame-rate arrays so that one state
+classifier serves all of them:
+
+- ``motion``: movement speed (deg/s of ball rotation for IMUs, %/s of load change for force
+  and pressure sensors), smoothed over about a second;
+- ``path``: where the ball is, so that the net displacement of a short move can be measured
+  (integrated rotation in degrees, gravity direction, or relative load);
+- ``body``: evidence of a body on the ball while it is still (breathing and tremor for
+  IMUs, load for force and pressure);
+- ``carried``: large linear accelerations of a ball carried in the hand (IMUs only);
+- ``breath``: the channels in which breathing shows, for the breathing-rate step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import signal
+
+from analysis.clean import FRAME_S, moving_mean
+
+G = 9.80665
+
+
+@dataclass
+class Features:
+    """Frame-rate features of one session (see module docstring)."""
+
+    kind: str
+    t: np.ndarray
+    gap: np.ndarray
+    motion: np.ndarray
+    motion_on: float  # motion above this is movement
+    path: np.ndarray  # (n, k)
+    body_src: np.ndarray  # (n, k) channels in which a body on a still ball shows
+    body_scale: float  # body_src variation that separates loaded from idle
+    carried: np.ndarray
+    breath: np.ndarray  # (n, k) channels for breathing
+    load_rel: np.ndarray | None  # load / loaded level (force, pressure), else None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def body_evidence(self, a: int, b: int) -> float:
+        """Evidence of a body on the ball over still frames [a, b); above 1 means loaded.
+
+        IMUs: breathing and tremor variation of the run's own frames (linear trend removed), in
+        units of ``body_scale``. Force and pressure: twice the share of loaded frames.
+        """
+        ok = ~self.gap[a:b]
+        x = self.body_src[a:b][ok]
+        if self.kind not in ("imu", "accel"):
+            return 2.0 * float(x.mean()) if len(x) else 0.0
+        trim = 5 if len(x) > 30 else 0
+        x = x[trim : len(x) - trim]
+        if len(x) < 10:
+            return 0.0
+        x = moving_mean(x, 3)
+        i = np.arange(len(x))
+        coef = np.polyfit(i, x, 1)
+        resid = x - (np.outer(i, coef[0]) + coef[1])
+        return float(np.sqrt((resid**2).sum(axis=1).mean()) / self.body_scale)
+
+    def net_change(self, a: int, b: int, span: int = 10) -> float:
+        """Net displacement between the frames just before ``a`` and just after ``b``.
+
+        Degrees of rotation for IMUs; fraction of the load level for force and pressure.
+        """
+        n = len(self.t)
+        pre = self.path[max(a - span, 0) : max(a, 1)].mean(axis=0)
+        post = self.path[min(b, n - 1) : min(b + span, n)].mean(axis=0)
+        if self.kind == "accel":
+            c = float(np.dot(pre, post) / (np.linalg.norm(pre) * np.linalg.norm(post) + 1e-12))
+            return float(np.degrees(np.arccos(np.clip(c, -1.0, 1.0))))
+        if self.kind == "imu":
+            return float(np.linalg.norm(post - pre))
+        # Force / pressure: the deepest relative dip of the load during the move.
+        assert self.load_rel is not None
+        level = min(float(pre[0]), float(post[0]))
+        inside = self.load_rel[a:b]
+        if len(inside) == 0 or level <= 0:
+            return 0.0
+        return float(max(level - inside.min(), 0.0) / level)
+
+
+def _sos_band(lo_hz: float, hi_hz: float) -> np.ndarray:
+    return signal.butter(2, [lo_hz, hi_hz], btype="bandpass", fs=1 / FRAME_S, output="sos")
+
+
+def _band_rms(x: np.ndarray, lo_hz: float, hi_hz: float, win: int) -> np.ndarray:
+    """RMS (over ``win`` frames) of x band-passed to [lo, hi] Hz, summed over channels."""
+    y = signal.sosfiltfilt(_sos_band(lo_hz, hi_hz), x, axis=0)
+    p = (y**2).sum(axis=1) if y.ndim == 2 else y**2
+    return np.sqrt(moving_mean(p, win))
+
+
+def features_imu(
+    t: np.ndarray,
+    acc: np.ndarray,
+    gyro: np.ndarray | None,
+    gap: np.ndarray,
+    noise: dict[str, float],
+) -> Features:
+    """Features for an IMU in the ball (accelerometer, with or without gyroscope)."""
+    amag = np.linalg.norm(acc, axis=1)
+    # Linear acceleration of a carried ball: |a| swings far from g at walking cadence.
+    lin = np.sqrt(moving_mean((amag - np.median(amag)) ** 2, 10))
+    carried = moving_mean((lin > 0.8).astype(float), 20) > 0.3
+    u = acc / np.maximum(amag, 1e-9)[:, None]
+    if gyro is not None:
+        bias = np.median(gyro, axis=0)
+        w = np.degrees(gyro - bias)
+        speed = np.linalg.norm(w, axis=1)
+        motion = moving_mean(speed, 10)
+        path = np.cumsum(w, axis=0) * FRAME_S
+        body_src = w
+        body_scale = 4 * noise.get("gyro_dps", 0.01) + 0.03
+        motion_on = 7.0
+        kind = "imu"
+    else:
+        # Tilt speed: angle between gravity directions half a second either side.
+        k = 5
+        up = np.vstack([np.repeat(u[:1], k, 0), u, np.repeat(u[-1:], k, 0)])
+        c = np.clip(np.einsum("ij,ij->i", up[2 * k :], up[: -2 * k]), -1.0, 1.0)
+        motion = moving_mean(np.degrees(np.arccos(c)) / (2 * k * FRAME_S), 5)
+        path = u
+        body_src = np.degrees(u)
+        body_scale = 4 * noise.get("acc_deg", 0.01) + 0.03
+        motion_on = 3.0
+        kind = "accel"
+    return Features(
+        kind=kind,
+        t=t,
+        gap=gap,
+        motion=motion,
+        motion_on=motion_on,
+        path=path,
+        body_src=body_src,
+        body_scale=body_scale,
+        carried=carried,
+        breath=acc,
+        load_rel=None,
+        info={"samples_noise": noise},
+    )
+
+
+def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -> Features:
+    """Features for a force sensor (N) or an inflatable-ball barometer (Pa)."""
+    x = np.asarray(load, dtype=np.float64)
+    if kind == "pressure":
+        base = float(np.percentile(x, 2))
+        x = x - base
+        span = float(np.percentile(x, 98))
+        floor = max(0.15 * span, 200.0)  # Pa above the unloaded ball
+    else:
+        span = float(np.percentile(x, 98))
+        floor = max(0.15 * span, 4.0)  # N
+    loaded = x > floor
+    # Loaded level: slow median of the loaded load, to express changes as fractions.
+    level = np.where(loaded, x, np.nan)
+    lv = _nan_moving_median(level, 300)
+    lv = np.where(np.isfinite(lv), lv, max(span, floor))
+    rel = x / np.maximum(lv, floor)
+    # Rolling swings the load by tens of percent; breathing by a few.
+    motion = _band_rms(rel, 0.1, 1.5, 20) * 100.0
+    return Features(
+        kind=kind,
+        t=t,
+        gap=gap,
+        motion=np.where(loaded, motion, 0.0),
+        motion_on=4.0,
+        path=rel[:, None],
+        body_src=loaded.astype(float)[:, None],
+        body_scale=1.0,
+        carried=np.zeros(len(t), dtype=bool),
+        breath=rel[:, None],
+        load_rel=rel,
+        info={"load_floor": floor, "load_span": span},
+    )
+
+
+def _nan_moving_median(x: np.ndarray, win: int) -> np.ndarray:
+    """Median over blocks of ``win`` frames, ignoring NaN, held piecewise (fast, coarse)."""
+    n = len(x)
+    out = np.full(n, np.nan)
+    for a in range(0, n, win // 2):
+        seg = x[max(a - win // 2, 0) : a + win]
+        seg = seg[np.isfinite(seg)]
+        if len(seg):
+            out[a : a + win // 2] = np.median(seg)
+    return out
+
+
+def sample_noise(values: np.ndarray) -> float:
+    """White-noise standard deviation per sample, from first differences (robust MAD)."""
+    d = np.diff(np.asarray(values, dtype=np.float64))
+    if len(d) == 0:
+        return 0.0
+    mad = np.median(np.abs(d - np.median(d)))
+    return float(1.4826 * mad / np.sqrt(2))

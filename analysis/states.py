@@ -1,0 +1,275 @@
+"""Per-frame states (hold, rolling, reposition, idle) from frame features.
+
+The frames are cut into runs of stillness and movement. Still runs are holds when a body loads
+the ball and idle otherwise; movement runs are rolling when long, and short ones are told apart
+by how far they take the ball: a reposition moves the contact point more than about 1 cm,
+a micro-adjustment less (and stays part of its hold). Context then settles what runs alone
+cannot: a short pause between rolling strokes is rolling, a short move next to an idle ball is
+the ball being put down or picked up, and data gaps of up to 5 s inside a hold do not split it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analysis.clean import FRAME_S, runs_find
+from analysis.features import Features
+
+STATES = ("idle", "rolling", "reposition", "hold")
+IDLE, ROLLING, REPOSITION, HOLD = range(4)
+
+MIN_HOLD_S = 10.0  # SPEC: shorter holds are not reported
+MAX_BRIDGED_GAP_S = 5.0  # SPEC: gaps up to 5 s inside a hold do not split it
+MAX_SHORT_MOVE_S = 5.0  # longer movement is rolling
+REPOSITION_DEG = {"imu": 18.0, "accel": 18.0}  # SPEC: 1 cm of contact travel ~ 18 deg
+REPOSITION_LOAD_DIP = 0.2  # force / pressure: a reposition eases the load by > 20 %
+
+
+@dataclass
+class Run:
+    """A run of frames [a, b) with its provisional label."""
+
+    a: int
+    b: int
+    label: str  # still-loaded, still-idle, move, micro, reposition, rolling, carried, gap
+
+    @property
+    def frames(self) -> int:
+        """Length in frames."""
+        return self.b - self.a
+
+
+def runs_make(feat: Features) -> list[Run]:
+    """Cut frames into still, move and gap runs (tiny blips absorbed)."""
+    moving = feat.motion > feat.motion_on
+    moving = _fill_short(moving, True, 2)  # moves shorter than 0.2 s are noise
+    moving = _fill_short(moving, False, 5)  # stillness under 0.5 s inside a move is a move
+    label = np.where(moving, 1, 0)
+    label[feat.gap] = 2
+    runs: list[Run] = []
+    n = len(label)
+    edges = np.flatnonzero(np.diff(label)) + 1
+    starts = np.concatenate([[0], edges])
+    ends = np.concatenate([edges, [n]])
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        kind = int(label[a])
+        if kind == 2:
+            runs.append(Run(a, b, "gap"))
+        elif kind == 1:
+            carried = float(feat.carried[a:b].mean()) > 0.5
+            runs.append(Run(a, b, "carried" if carried else "move"))
+        else:
+            runs.append(Run(a, b, "still"))
+    # Loaded or idle: judged over stillness joined by short gaps, so a gap does not leave
+    # a fragment too short to show its breathing.
+    fps = 1.0 / FRAME_S
+    i = 0
+    while i < len(runs):
+        if runs[i].label != "still":
+            i += 1
+            continue
+        j = i
+        while (
+            j + 2 < len(runs)
+            and runs[j + 1].label == "gap"
+            and runs[j + 1].frames <= MAX_BRIDGED_GAP_S * fps
+            and runs[j + 2].label == "still"
+        ):
+            j += 2
+        loaded = feat.body_evidence(runs[i].a, runs[j].b) > 1.0
+        for r in runs[i : j + 1]:
+            if r.label == "still":
+                r.label = "still-loaded" if loaded else "still-idle"
+        i = j + 1
+    return runs
+
+
+def _fill_short(mask: np.ndarray, value: bool, max_frames: int) -> np.ndarray:
+    """Flip runs equal to ``value`` that are at most ``max_frames`` long."""
+    out = mask.copy()
+    for a, b in runs_find(mask == value):
+        if b - a <= max_frames:
+            out[a:b] = not value
+    return out
+
+
+def states_classify(feat: Features) -> tuple[np.ndarray, dict[str, Any]]:
+    """Label every frame with a state code (index into ``STATES``).
+
+    Returns the codes and info with the runs as finally labelled.
+    """
+    runs = runs_make(feat)
+    fps = 1.0 / FRAME_S
+    # Short moves: reposition or micro-adjustment by how far they take the ball.
+    for r in runs:
+        if r.label != "move":
+            continue
+        if r.frames > MAX_SHORT_MOVE_S * fps:
+            r.label = "rolling"
+            continue
+        net = feat.net_change(r.a, r.b)
+        if feat.kind in REPOSITION_DEG:
+            big = net >= REPOSITION_DEG[feat.kind]
+        else:
+            big = net >= REPOSITION_LOAD_DIP
+        r.label = "reposition" if big else "micro"
+    runs = _resolve(runs, fps)
+    _refine_edges(runs, feat)
+    codes = np.empty(len(feat.t), dtype=np.int8)
+    final = {"hold": HOLD, "rolling": ROLLING, "reposition": REPOSITION, "idle": IDLE}
+    for r in runs:
+        codes[r.a : r.b] = final[r.label]
+    return codes, {"runs": runs}
+
+
+def _deviation(feat: Features, ref: np.ndarray, a: int, b: int) -> np.ndarray:
+    """How far frames [a, b) are from a reference position (deg, or fraction of load)."""
+    p = feat.path[a:b]
+    if feat.kind == "accel":
+        c = p @ ref / (np.linalg.norm(p, axis=1) * np.linalg.norm(ref) + 1e-12)
+        return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
+    return np.linalg.norm(p - ref, axis=1)
+
+
+EDGE_SEARCH_S = 3.0
+EDGE_MARGIN = {"imu": 1.0, "accel": 0.7, "force": 0.03, "pressure": 0.03}
+
+
+def _refine_edges(runs: list[Run], feat: Features) -> None:
+    """Move each hold edge to where the ball first leaves the hold's own range of positions.
+
+    The movement feature is smoothed over a second or two, which blurs edges; the position
+    itself (rotation, gravity direction or load) changes sharply when movement starts.
+    """
+    fps = 1.0 / FRAME_S
+    w = int(EDGE_SEARCH_S * fps)
+    n = len(feat.t)
+    margin = EDGE_MARGIN[feat.kind]
+    if feat.kind == "imu":
+        return  # the gyro's own edges are already sharp (measured: refining them is worse)
+    for i, r in enumerate(runs):
+        if r.label != "hold" or r.frames < 3 * w:
+            continue
+        # End edge: reference from 3 to 8 s before it, search 3 s either side.
+        if i + 1 < len(runs) and runs[i + 1].label != "gap":
+            ref_a, ref_b = max(r.b - w - 50, r.a), r.b - w
+            ref = feat.path[ref_a:ref_b].mean(axis=0)
+            band = _deviation(feat, ref, ref_a, ref_b).max() * 1.2 + margin
+            lo, hi = r.b - w, min(r.b + w, runs[i + 1].b - 1, n)
+            dev = _deviation(feat, ref, lo, hi)
+            out = np.flatnonzero(dev > band)
+            if len(out):
+                new_b = lo + int(out[0])
+                runs[i + 1].a = new_b
+                r.b = new_b
+        # Start edge, mirrored.
+        if i > 0 and runs[i - 1].label != "gap":
+            ref_a, ref_b = r.a + w, min(r.a + w + 50, r.b)
+            ref = feat.path[ref_a:ref_b].mean(axis=0)
+            band = _deviation(feat, ref, ref_a, ref_b).max() * 1.2 + margin
+            lo, hi = max(r.a - w, runs[i - 1].a + 1, 0), r.a + w
+            dev = _deviation(feat, ref, lo, hi)
+            out = np.flatnonzero(dev > band)
+            if len(out):
+                new_a = lo + int(out[-1]) + 1
+                runs[i - 1].b = new_a
+                r.a = new_a
+
+
+def _nearest_still(runs: list[Run], i: int, step: int) -> str | None:
+    """Label of the nearest still run from i in direction step, across micro moves and gaps."""
+    j = i + step
+    while 0 <= j < len(runs):
+        lab = runs[j].label
+        if lab.startswith("still"):
+            return lab
+        if lab not in ("micro", "gap"):
+            return None
+        j += step
+    return None
+
+
+def _neighbours(runs: list[Run], i: int) -> tuple[str | None, str | None]:
+    """Labels of the nearest non-gap runs before and after run i."""
+    prev = next((runs[j].label for j in range(i - 1, -1, -1) if runs[j].label != "gap"), None)
+    nxt = next((runs[j].label for j in range(i + 1, len(runs)) if runs[j].label != "gap"), None)
+    return prev, nxt
+
+
+def _resolve(runs: list[Run], fps: float) -> list[Run]:
+    """Turn provisional run labels into the four states, using their context."""
+    idle_like = {"still-idle", "carried", "idle"}
+    # 0. A short quiet stretch between loaded ones, with only small moves or gaps between,
+    #    is a hold whose breathing was too brief to show.
+    for i, r in enumerate(runs):
+        if r.label != "still-idle" or r.frames >= MIN_HOLD_S * fps:
+            continue
+        before = _nearest_still(runs, i, -1)
+        after = _nearest_still(runs, i, 1)
+        if before == after == "still-loaded":
+            r.label = "still-loaded"
+    # 1. Micro-adjustments between loaded stillness belong to the hold; next to an idle ball
+    #    they are the ball being settled or released.
+    for i, r in enumerate(runs):
+        if r.label == "micro":
+            p, n = _neighbours(runs, i)
+            if p in idle_like or n in idle_like:
+                r.label = "idle"
+            elif p == "rolling" or n == "rolling":
+                r.label = "rolling"
+            else:
+                r.label = "hold"
+        elif r.label == "still-loaded":
+            r.label = "hold"
+        elif r.label in ("still-idle", "carried"):
+            r.label = "idle"
+    # 2. Gaps: bridged inside a stretch of one state when short enough; else split.
+    for i, r in enumerate(runs):
+        if r.label != "gap":
+            continue
+        p, n = _neighbours(runs, i)
+        if p == n and p is not None and (p != "hold" or r.frames <= MAX_BRIDGED_GAP_S * fps):
+            r.label = p
+        elif p is None or n is None:
+            r.label = n or p or "idle"
+        else:
+            r.label = "idle" if p == "hold" and n == "hold" else (p if p != "hold" else n)
+    runs = _merge(runs)
+    # 3. Short stretches of stillness take their context; short holds are not holds.
+    changed = True
+    while changed:
+        changed = False
+        for i, r in enumerate(runs):
+            p, n = _neighbours(runs, i)
+            if r.label == "hold" and r.frames < MIN_HOLD_S * fps:
+                r.label = (
+                    "rolling"
+                    if "rolling" in (p, n)
+                    else "idle"
+                    if "idle" in (p, n) or p is None or n is None
+                    else "rolling"
+                )
+                changed = True
+            elif r.label == "idle" and r.frames < MIN_HOLD_S * fps and p == n == "rolling":
+                r.label = "rolling"
+                changed = True
+            elif r.label == "reposition" and not (p == "hold" and n == "hold"):
+                r.label = "rolling" if "rolling" in (p, n) else "idle"
+                changed = True
+        if changed:
+            runs = _merge(runs)
+    return runs
+
+
+def _merge(runs: list[Run]) -> list[Run]:
+    """Join neighbouring runs with the same label."""
+    out: list[Run] = []
+    for r in runs:
+        if out and out[-1].label == r.label:
+            out[-1] = Run(out[-1].a, r.b, r.label)
+        else:
+            out.append(r)
+    return out

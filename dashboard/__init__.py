@@ -1,0 +1,1 @@
+"""Streamlit dashboard of hold adherence (served by ``holdtrack dashboard``)."""
