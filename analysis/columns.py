@@ -1,4 +1,7 @@
-"""SPEC section 2 sample columns, per sensor kind (the analysis input contract)."""
+"""SPEC section 2 sample columns, per sensor kind: the one definition both packages use.
+
+Importing this module loads nothing heavy, so file readers can use it without the analysis.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +14,51 @@ SENSOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "pressure": ("pressure_pa",),
 }
 KNOWN_COLUMNS: tuple[str, ...] = ("time_s",) + SENSOR_COLUMNS["imu"] + ("force_n", "pressure_pa")
+_ACC = SENSOR_COLUMNS["accel"]
+_GYRO = SENSOR_COLUMNS["imu"][3:]
+
+
+class ColumnError(ValueError):
+    """ValueError from :func:`infer_sensor_kind` that also names the offending column."""
+
+    def __init__(self, problem: str, field: str | None = None) -> None:
+        super().__init__(problem)
+        self.field = field
 
 
 def infer_sensor_kind(columns: Iterable[str]) -> str:
-    """Sensor kind from the SPEC columns present; ValueError when none or mixed."""
-    cols = set(columns)
-    kinds = [k for k in ("imu", "accel", "force", "pressure") if set(SENSOR_COLUMNS[k]) <= cols]
-    has_acc = bool(cols & set(SENSOR_COLUMNS["accel"]))
+    """Sensor kind from which SPEC columns are present (others ignored).
+
+    Raises ValueError (with a ``field`` attribute naming a missing column where there is one)
+    when there are none, several sensors' columns, or an incomplete accelerometer or gyroscope.
+    """
+    cols = {str(c) for c in columns}
+    acc = [c for c in _ACC if c in cols]
+    gyro = [c for c in _GYRO if c in cols]
     families = [
         name
         for name, present in (
-            ("accelerometer", has_acc),
-            ("force", "force_n" in cols),
-            ("pressure", "pressure_pa" in cols),
+            ("accelerometer/gyroscope", acc or gyro),
+            ("force_n", "force_n" in cols),
+            ("pressure_pa", "pressure_pa" in cols),
         )
         if present
     ]
     if len(families) > 1:
-        raise ValueError(f"columns of more than one sensor ({', '.join(families)})")
-    if not kinds:
-        raise ValueError("no sensor columns (need acc_x/acc_y/acc_z, force_n or pressure_pa)")
-    return kinds[0]
+        raise ColumnError(f"columns of more than one sensor kind ({' and '.join(families)})")
+    if not families:
+        raise ColumnError("no sensor columns (need acc_x/acc_y/acc_z, force_n or pressure_pa)")
+    if "force_n" in cols:
+        return "force"
+    if "pressure_pa" in cols:
+        return "pressure"
+    if not acc:
+        raise ColumnError("gyroscope columns without acc_x/acc_y/acc_z", field="acc_x")
+    for group, present, what in ((_ACC, acc, "accelerometer"), (_GYRO, gyro, "gyroscope")):
+        missing = [c for c in group if c not in present]
+        if present and missing:
+            raise ColumnError(
+                f"missing column {missing[0]} (a {what} needs {', '.join(group)})",
+                field=missing[0],
+            )
+    return "imu" if gyro else "accel"

@@ -24,6 +24,8 @@ from scipy import signal
 from analysis.clean import FRAME_S, moving_mean
 
 G = 9.80665
+LOAD_WINDOW_S = 3.0
+LEVEL_WINDOW_S = 30.0
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Features:
     gap: np.ndarray
     motion: np.ndarray
     motion_on: float  # motion above this is movement
+    window_s: float  # smoothing of ``motion``: how much longer than the move a movement run looks
     path: np.ndarray  # (n, k)
     body_src: np.ndarray  # (n, k) channels in which a body on a still ball shows
     body_scale: float  # body_src variation that separates loaded from idle
@@ -63,6 +66,15 @@ class Features:
         resid = x - (np.outer(i, coef[0]) + coef[1])
         return float(np.sqrt((resid**2).sum(axis=1).mean()) / self.body_scale)
 
+    def body_series(self, a: int, b: int, window_s: float = 4.0) -> np.ndarray:
+        """Local body evidence per frame of [a, b) over a short window (same units as above)."""
+        x = self.body_src[a:b]
+        if self.kind not in ("imu", "accel"):
+            return 2.0 * x[:, 0]
+        win = max(int(window_s / FRAME_S), 3)
+        resid = x - moving_mean(x, win)
+        return np.sqrt(moving_mean((resid**2).sum(axis=1), win)) / self.body_scale
+
     def net_change(self, a: int, b: int, span: int = 10) -> float:
         """Net displacement between the frames just before ``a`` and just after ``b``.
 
@@ -76,9 +88,10 @@ class Features:
             return float(np.degrees(np.arccos(np.clip(c, -1.0, 1.0))))
         if self.kind == "imu":
             return float(np.linalg.norm(post - pre))
-        # Force / pressure: the deepest relative dip of the load during the move.
+        # Force / pressure: the deepest dip of the load during the move, relative to the higher
+        # of the loads held before and after (a new spot often takes a new load).
         assert self.load_rel is not None
-        level = min(float(pre[0]), float(post[0]))
+        level = max(float(pre[0]), float(post[0]))
         inside = self.load_rel[a:b]
         if len(inside) == 0 or level <= 0:
             return 0.0
@@ -136,6 +149,7 @@ def features_imu(
         gap=gap,
         motion=motion,
         motion_on=motion_on,
+        window_s=1.0,
         path=path,
         body_src=body_src,
         body_scale=body_scale,
@@ -158,19 +172,24 @@ def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -
         span = float(np.percentile(x, 98))
         floor = max(0.15 * span, 4.0)  # N
     loaded = x > floor
-    # Loaded level: slow median of the loaded load, to express changes as fractions.
-    level = np.where(loaded, x, np.nan)
-    lv = _nan_moving_median(level, 300)
-    lv = np.where(np.isfinite(lv), lv, max(span, floor))
+    # Loaded level: slow mean of the loaded frames only, to express changes as fractions.
+    win = int(LEVEL_WINDOW_S / FRAME_S)
+    weight = moving_mean(loaded.astype(float), win)
+    lv = moving_mean(np.where(loaded, x, 0.0), win) / np.maximum(weight, 1e-9)
+    lv = np.where(weight > 0, lv, max(span, floor))
     rel = x / np.maximum(lv, floor)
-    # Rolling swings the load by tens of percent; breathing by a few.
-    motion = _band_rms(rel, 0.1, 1.5, 20) * 100.0
+    # Rolling swings the load by tens of percent; breathing by a few. A plain moving standard
+    # deviation stays local (a band filter slow enough for slow rolling rings for ~20 s).
+    win = int(LOAD_WINDOW_S / FRAME_S)
+    mean = moving_mean(rel, win)
+    motion = np.sqrt(np.maximum(moving_mean(rel**2, win) - mean**2, 0.0)) * 100.0
     return Features(
         kind=kind,
         t=t,
         gap=gap,
         motion=np.where(loaded, motion, 0.0),
-        motion_on=4.0,
+        motion_on=5.0,
+        window_s=LOAD_WINDOW_S,
         path=rel[:, None],
         body_src=loaded.astype(float)[:, None],
         body_scale=1.0,
@@ -181,22 +200,19 @@ def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -
     )
 
 
-def _nan_moving_median(x: np.ndarray, win: int) -> np.ndarray:
-    """Median over blocks of ``win`` frames, ignoring NaN, held piecewise (fast, coarse)."""
-    n = len(x)
-    out = np.full(n, np.nan)
-    for a in range(0, n, win // 2):
-        seg = x[max(a - win // 2, 0) : a + win]
-        seg = seg[np.isfinite(seg)]
-        if len(seg):
-            out[a : a + win // 2] = np.median(seg)
-    return out
+def sample_noise(values: np.ndarray, block: int = 256) -> float:
+    """White-noise standard deviation per sample, from first differences in the quietest blocks.
 
-
-def sample_noise(values: np.ndarray) -> float:
-    """White-noise standard deviation per sample, from first differences (robust MAD)."""
+    Tremor and breathing of a loaded ball also show in first differences; the quietest blocks
+    (typically the ball lying unloaded before a session) show the sensor alone.
+    """
     d = np.diff(np.asarray(values, dtype=np.float64))
     if len(d) == 0:
         return 0.0
-    mad = np.median(np.abs(d - np.median(d)))
-    return float(1.4826 * mad / np.sqrt(2))
+    n_blocks = len(d) // block
+    if n_blocks < 4:
+        mad = np.median(np.abs(d - np.median(d)))
+        return float(1.4826 * mad / np.sqrt(2))
+    blocks = d[: n_blocks * block].reshape(n_blocks, block)
+    rms = np.sqrt(np.mean((blocks - blocks.mean(axis=1, keepdims=True)) ** 2, axis=1))
+    return float(np.percentile(rms, 5) / np.sqrt(2))

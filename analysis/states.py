@@ -22,8 +22,9 @@ STATES = ("idle", "rolling", "reposition", "hold")
 IDLE, ROLLING, REPOSITION, HOLD = range(4)
 
 MIN_HOLD_S = 10.0  # SPEC: shorter holds are not reported
+MIN_HOLD_STILL = 0.6  # a hold is mostly still; mostly-moving stretches between rolling are rolling
 MAX_BRIDGED_GAP_S = 5.0  # SPEC: gaps up to 5 s inside a hold do not split it
-MAX_SHORT_MOVE_S = 5.0  # longer movement is rolling
+MAX_SHORT_MOVE_S = 4.0  # longer movement (plus the feature's smoothing) is rolling
 REPOSITION_DEG = {"imu": 18.0, "accel": 18.0}  # SPEC: 1 cm of contact travel ~ 18 deg
 REPOSITION_LOAD_DIP = 0.2  # force / pressure: a reposition eases the load by > 20 %
 
@@ -35,6 +36,7 @@ class Run:
     a: int
     b: int
     label: str  # still-loaded, still-idle, move, micro, reposition, rolling, carried, gap
+    still: int = 0  # frames of stillness inside (kept through merges)
 
     @property
     def frames(self) -> int:
@@ -62,7 +64,7 @@ def runs_make(feat: Features) -> list[Run]:
             carried = float(feat.carried[a:b].mean()) > 0.5
             runs.append(Run(a, b, "carried" if carried else "move"))
         else:
-            runs.append(Run(a, b, "still"))
+            runs.append(Run(a, b, "still", still=b - a))
     # Loaded or idle: judged over stillness joined by short gaps, so a gap does not leave
     # a fragment too short to show its breathing.
     fps = 1.0 / FRAME_S
@@ -83,8 +85,54 @@ def runs_make(feat: Features) -> list[Run]:
         for r in runs[i : j + 1]:
             if r.label == "still":
                 r.label = "still-loaded" if loaded else "still-idle"
+        if loaded:
+            _trim_idle_ends(runs, i, j, feat)
         i = j + 1
-    return runs
+    return _split_marked(runs)
+
+
+IDLE_END_EVIDENCE = 0.5  # local evidence this low is clearly an unloaded ball
+IDLE_END_MIN_S = 5.0
+
+
+def _trim_idle_ends(runs: list[Run], i: int, j: int, feat: Features) -> None:
+    """Mark a clearly unloaded head or tail of a loaded still stretch (runs i..j) as idle.
+
+    A ball can be loaded or released with too little movement to register; then the body's
+    signal starting or stopping is the only sign, and it can only happen at the stretch's ends.
+    """
+    fps = 1.0 / FRAME_S
+    first, last = runs[i], runs[j]
+    for r, at_end in ((last, True), (first, False)):
+        if r.frames < 3 * IDLE_END_MIN_S * fps:
+            continue
+        e = feat.body_series(r.a, r.b)
+        quiet = e < IDLE_END_EVIDENCE
+        if at_end:
+            k = len(quiet) - int(np.argmin(quiet[::-1])) if not quiet.all() else 0
+            if len(quiet) - k >= IDLE_END_MIN_S * fps:
+                r.split_at = r.a + k  # type: ignore[attr-defined]
+                r.split_tail = True  # type: ignore[attr-defined]
+        else:
+            k = int(np.argmin(quiet)) if not quiet.all() else len(quiet)
+            if k >= IDLE_END_MIN_S * fps and not hasattr(r, "split_at"):
+                r.split_at = r.a + k  # type: ignore[attr-defined]
+                r.split_tail = False  # type: ignore[attr-defined]
+
+
+def _split_marked(runs: list[Run]) -> list[Run]:
+    """Split runs marked by :func:`_trim_idle_ends` into a loaded and an idle part."""
+    out: list[Run] = []
+    for r in runs:
+        k = getattr(r, "split_at", None)
+        if k is None:
+            out.append(r)
+            continue
+        if r.split_tail:  # type: ignore[attr-defined]
+            out += [Run(r.a, k, r.label, k - r.a), Run(k, r.b, "still-idle", r.b - k)]
+        else:
+            out += [Run(r.a, k, "still-idle", k - r.a), Run(k, r.b, r.label, r.b - k)]
+    return out
 
 
 def _fill_short(mask: np.ndarray, value: bool, max_frames: int) -> np.ndarray:
@@ -107,7 +155,7 @@ def states_classify(feat: Features) -> tuple[np.ndarray, dict[str, Any]]:
     for r in runs:
         if r.label != "move":
             continue
-        if r.frames > MAX_SHORT_MOVE_S * fps:
+        if r.frames > (MAX_SHORT_MOVE_S + feat.window_s) * fps:
             r.label = "rolling"
             continue
         net = feat.net_change(r.a, r.b)
@@ -244,7 +292,9 @@ def _resolve(runs: list[Run], fps: float) -> list[Run]:
         changed = False
         for i, r in enumerate(runs):
             p, n = _neighbours(runs, i)
-            if r.label == "hold" and r.frames < MIN_HOLD_S * fps:
+            short = r.frames < MIN_HOLD_S * fps
+            restless = r.still < MIN_HOLD_STILL * r.frames and "rolling" in (p, n)
+            if r.label == "hold" and (short or restless):
                 r.label = (
                     "rolling"
                     if "rolling" in (p, n)
@@ -269,7 +319,7 @@ def _merge(runs: list[Run]) -> list[Run]:
     out: list[Run] = []
     for r in runs:
         if out and out[-1].label == r.label:
-            out[-1] = Run(out[-1].a, r.b, r.label)
+            out[-1] = Run(out[-1].a, r.b, r.label, out[-1].still + r.still)
         else:
             out.append(r)
     return out
