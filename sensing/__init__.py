@@ -1,0 +1,1 @@
+"""Sensors and session files: reading, writing and simulating therapy-ball sessions."""
