@@ -1,0 +1,217 @@
+"""The ``holdtrack`` command: one front for analysing, simulating and converting sessions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from holdtrack import __version__
+
+log = logging.getLogger("holdtrack")
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with a non-zero exit status."""
+
+
+def _fmt_clock(seconds: float) -> str:
+    """Seconds as m:ss.s (or h:mm:ss for long sessions)."""
+    sign = "-" if seconds < 0 else ""
+    s = abs(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    if h:
+        return f"{sign}{int(h)}:{int(m):02d}:{sec:04.1f}"
+    return f"{sign}{int(m)}:{sec:04.1f}"
+
+
+def _load(path: Path) -> Any:
+    from sensing.session import SessionFormatError, read_session
+
+    try:
+        return read_session(path)
+    except SessionFormatError as exc:
+        raise CliError(str(exc)) from exc
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror or exc}") from exc
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Find the holds in one session file and report them."""
+    from analysis import session_process
+
+    session = _load(args.file)
+    try:
+        result = session_process(session.data, session.meta.sensor_kind)
+    except ValueError as exc:
+        raise CliError(f"{args.file}: cannot analyse: {exc}") from exc
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict()) + "\n")
+        return EXIT_OK
+    print(render_table(args.file.name, result, session.duration_s))
+    return EXIT_OK
+
+
+def render_table(name: str, result: Any, duration_s: float) -> str:
+    """The readable analysis report: one row per hold, then the verdict."""
+    s = result.summary
+    lines = [
+        f"{name}: {result.sensor_kind} session, {_fmt_clock(duration_s)} long",
+        "",
+    ]
+    if result.holds:
+        lines.append("  #   start     duration  >=90 s  steadiness  breaths/min")
+        for i, h in enumerate(result.holds, 1):
+            bpm = f"{h.breaths_per_min:.1f}" if h.breaths_per_min is not None else "-"
+            lines.append(
+                f"{i:3d}   {_fmt_clock(h.start_s):>8}  {_fmt_clock(h.duration_s):>8}  "
+                f"{'yes' if h.adherent else 'no':>6}  {h.steadiness:10.2f}  {bpm:>11}"
+            )
+    else:
+        lines.append("  no holds of 10 s or more")
+    t = s["time_in_state_s"]
+    lines += [
+        "",
+        "  time: "
+        + ", ".join(f"{k} {_fmt_clock(v)}" for k, v in t.items())
+        + (f"; data gaps {s['gap_s']:.1f} s" if s["gap_s"] else ""),
+        "",
+        f"Verdict: {s['verdict']}",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Write one simulated session (and its truth), or the whole sample set."""
+    from sensing.samples import write_sample_set
+    from sensing.simulate import SimConfig, simulate
+
+    if args.sample_set:
+        for path in write_sample_set(args.sample_set):
+            log.info("wrote %s", path)
+        return EXIT_OK
+    if args.out is None:
+        raise CliError("simulate: give --out FILE (.csv or .parquet) or --sample-set DIR")
+    cfg = SimConfig(
+        sensor_kind=args.kind,
+        setup=args.setup,
+        scenario=args.scenario,
+        seed=args.seed,
+        rate_hz=args.rate,
+        packet_loss=args.packet_loss,
+    )
+    try:
+        sim = simulate(cfg)
+    except ValueError as exc:
+        raise CliError(f"simulate: {exc}") from exc
+    _save(sim.session, args.out)
+    truth = args.truth or args.out.with_name(args.out.name.split(".")[0] + ".truth.json")
+    truth.write_text(json.dumps(sim.truth_dict(), indent=1, default=float) + "\n")
+    log.info("wrote %s (%d samples) and %s", args.out, len(sim.session.data), truth)
+    return EXIT_OK
+
+
+def _save(session: Any, out: Path) -> None:
+    from sensing.session import write_csv, write_recording
+
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        write_csv(session, out)
+    elif suffix == ".parquet":
+        write_recording(session, out)
+    else:
+        raise CliError(f"{out}: unknown output type {suffix!r}; use .csv or .parquet")
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """Convert between the interchange CSV and the holdtrack recording format."""
+    session = _load(args.src)
+    _save(session, args.dst)
+    log.info("wrote %s (%d samples)", args.dst, len(session.data))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    from sensing.simulate import DEFAULT_RATE_HZ, SCENARIOS, SENSOR_KINDS, SETUPS
+
+    p = argparse.ArgumentParser(
+        prog="holdtrack",
+        description="Tell sustained self-myofascial-release holds from rolling.",
+    )
+    p.add_argument("--version", action="version", version=f"holdtrack {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    a = sub.add_parser(
+        "analyze",
+        help="find the holds in a session file",
+        description="Find the holds in a session (interchange CSV or .parquet recording).",
+    )
+    a.add_argument("file", type=Path, metavar="FILE", help="session file (.csv or .parquet)")
+    a.add_argument("--json", action="store_true", help="print the SPEC section 3 JSON object")
+    a.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser(
+        "simulate",
+        help="write a simulated, labelled session",
+        description="Write a physically modelled session and its ground truth "
+        "(FILE.truth.json), or regenerate the bundled sample set.",
+    )
+    s.add_argument("--out", type=Path, help="output file, .csv or .parquet")
+    s.add_argument("--truth", type=Path, help="truth JSON path (default: beside --out)")
+    s.add_argument("--kind", choices=SENSOR_KINDS, default="imu", help="sensor kind")
+    s.add_argument("--setup", choices=SETUPS, default="floor", help="ball on the floor or wall")
+    s.add_argument("--scenario", choices=SCENARIOS, default="good_holder", help="behaviour")
+    s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same session)")
+    s.add_argument(
+        "--rate",
+        type=float,
+        help="sample rate in Hz (default per kind: "
+        + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_RATE_HZ.items())
+        + ")",
+    )
+    s.add_argument("--packet-loss", type=float, help="share of radio packets lost, 0..1")
+    s.add_argument("--sample-set", type=Path, metavar="DIR", help="regenerate the sample set")
+    s.set_defaults(func=cmd_simulate)
+
+    c = sub.add_parser(
+        "convert",
+        help="convert CSV <-> recording",
+        description="Convert a session between the interchange CSV and the .parquet recording.",
+    )
+    c.add_argument("src", type=Path, metavar="SRC", help="input session file")
+    c.add_argument("dst", type=Path, metavar="DST", help="output file, .csv or .parquet")
+    c.set_defaults(func=cmd_convert)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``holdtrack`` console command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"holdtrack: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("holdtrack: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
