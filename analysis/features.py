@@ -26,6 +26,12 @@ from analysis.clean import FRAME_S, moving_mean
 G = 9.80665
 LOAD_WINDOW_S = 3.0
 LEVEL_WINDOW_S = 30.0
+# Body evidence: breathing is slow, so the still-ball signal is smoothed over 1 s (sensor noise
+# falls by sqrt(10), breathing hardly at all) and compared with that smoothed noise.
+BODY_SMOOTH_FRAMES = 10
+BODY_WINDOW_S = 12.0  # longer than the slowest breath
+BODY_NOISE_K = 3.0
+_SMOOTH_GAIN = float(np.sqrt(BODY_SMOOTH_FRAMES))
 
 
 @dataclass
@@ -49,29 +55,25 @@ class Features:
     def body_evidence(self, a: int, b: int) -> float:
         """Evidence of a body on the ball over still frames [a, b); above 1 means loaded.
 
-        IMUs: breathing and tremor variation of the run's own frames (linear trend removed), in
-        units of ``body_scale``. Force and pressure: twice the share of loaded frames.
+        IMUs: the median over the run of the local breathing and tremor level (so a brief turn
+        while the ball is set down does not count), in units of ``body_scale``. Force and
+        pressure: twice the share of loaded frames.
         """
         ok = ~self.gap[a:b]
-        x = self.body_src[a:b][ok]
         if self.kind not in ("imu", "accel"):
+            x = self.body_src[a:b][ok]
             return 2.0 * float(x.mean()) if len(x) else 0.0
-        trim = 5 if len(x) > 30 else 0
-        x = x[trim : len(x) - trim]
-        if len(x) < 10:
+        if int(ok.sum()) < 10:
             return 0.0
-        x = moving_mean(x, 3)
-        i = np.arange(len(x))
-        coef = np.polyfit(i, x, 1)
-        resid = x - (np.outer(i, coef[0]) + coef[1])
-        return float(np.sqrt((resid**2).sum(axis=1).mean()) / self.body_scale)
+        return float(np.median(self.body_series(a, b, BODY_WINDOW_S)[ok]))
 
     def body_series(self, a: int, b: int, window_s: float = 4.0) -> np.ndarray:
-        """Local body evidence per frame of [a, b) over a short window (same units as above)."""
+        """Local body evidence per frame of [a, b) over a sliding window (units as above)."""
         x = self.body_src[a:b]
         if self.kind not in ("imu", "accel"):
             return 2.0 * x[:, 0]
         win = max(int(window_s / FRAME_S), 3)
+        x = moving_mean(x, min(BODY_SMOOTH_FRAMES, win // 2))
         resid = x - moving_mean(x, win)
         return np.sqrt(moving_mean((resid**2).sum(axis=1), win)) / self.body_scale
 
@@ -91,7 +93,11 @@ class Features:
         # Force / pressure: the deepest dip of the load during the move, relative to the higher
         # of the loads held before and after (a new spot often takes a new load).
         assert self.load_rel is not None
-        level = max(float(pre[0]), float(post[0]))
+        # Median flanks over 2 s, so that a breathing peak does not pose as the held load.
+        flank = 2 * span
+        pre_m = float(np.median(self.load_rel[max(a - flank, 0) : max(a, 1)]))
+        post_m = float(np.median(self.load_rel[min(b, n - 1) : min(b + flank, n)]))
+        level = max(pre_m, post_m)
         inside = self.load_rel[a:b]
         if len(inside) == 0 or level <= 0:
             return 0.0
@@ -129,8 +135,8 @@ def features_imu(
         motion = moving_mean(speed, 10)
         path = np.cumsum(w, axis=0) * FRAME_S
         body_src = w
-        body_scale = 4 * noise.get("gyro_dps", 0.01) + 0.03
-        motion_on = 7.0
+        body_scale = BODY_NOISE_K * noise.get("gyro_dps", 0.01) / _SMOOTH_GAIN + 0.02
+        motion_on = 5.0
         kind = "imu"
     else:
         # Tilt speed: angle between gravity directions half a second either side.
@@ -140,7 +146,7 @@ def features_imu(
         motion = moving_mean(np.degrees(np.arccos(c)) / (2 * k * FRAME_S), 5)
         path = u
         body_src = np.degrees(u)
-        body_scale = 4 * noise.get("acc_deg", 0.01) + 0.03
+        body_scale = BODY_NOISE_K * noise.get("acc_deg", 0.01) / _SMOOTH_GAIN + 0.01
         motion_on = 3.0
         kind = "accel"
     return Features(
