@@ -68,9 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         rec, csv, duration = make_hour(out)
         n = len(read_recording(rec).data)
         print(f"session: {duration / 60:.1f} min, {n} samples, six axes at 100 Hz")
-        print(
-            f"files: recording {rec.stat().st_size / 1e6:.1f} MB, CSV {csv.stat().st_size / 1e6:.1f} MB"
-        )
+        rec_mb, csv_mb = rec.stat().st_size / 1e6, csv.stat().st_size / 1e6
+        print(f"files: recording {rec_mb:.1f} MB, CSV {csv_mb:.1f} MB")
 
         times = []
         for _ in range(args.repeats):
