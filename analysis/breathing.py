@@ -47,17 +47,41 @@ def breathing_clean(x: np.ndarray, fs: float = 1 / FRAME_S, method: str = "tilt"
 def breathing_rate(
     x: np.ndarray, fs: float = 1 / FRAME_S, method: str = "tilt"
 ) -> tuple[float | None, dict[str, Any]]:
-    """Breaths per minute of a hold's breathing channels; None when the signal lacks it."""
+    """Breaths per minute of a hold's breathing channels; None when the signal lacks it.
+
+    Holds of 40 s or more must also give the same rate (within 25 %) in each half: a peak
+    that moves is a swing or an overtone, not breathing.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown breathing method {method!r}; choose from {METHODS}")
-    n = len(x)
-    if n < MIN_SECONDS * fs:
+    if len(x) < MIN_SECONDS * fs:
         return None, {"reason": "too short"}
     y = breathing_clean(x, fs, method)
+    rate, info = _peak_rate(y, fs, method, MIN_PEAK_RATIO)
+    if rate is None or len(y) < 2 * MIN_SECONDS * fs:
+        return rate, info
+    half = len(y) // 2
+    halves = [
+        _peak_rate(part, fs, method, 0.75 * MIN_PEAK_RATIO)[0] for part in (y[:half], y[half:])
+    ]
+    if any(h is None for h in halves) or abs(halves[0] - halves[1]) > HALVES_TOLERANCE * max(
+        halves
+    ):
+        return None, {**info, "reason": "halves disagree", "halves": halves}
+    return rate, info
+
+
+HALVES_TOLERANCE = 0.25
+
+
+def _peak_rate(
+    y: np.ndarray, fs: float, method: str, min_ratio: float
+) -> tuple[float | None, dict[str, Any]]:
+    """Spectral-peak rate of a cleaned breathing signal, if the peak is clear enough."""
     # Large transients (micro-adjustments) would dominate the spectrum: clip them.
     mad = float(np.median(np.abs(y))) * 1.4826 + 1e-12
     y = np.clip(y, -4 * mad, 4 * mad)
-    nper = int(min(n, 60 * fs))
+    nper = int(min(len(y), 60 * fs))
     f, p = signal.welch(y, fs=fs, nperseg=nper, noverlap=nper * 3 // 4, nfft=max(4096, nper))
     if method == "load":
         p = p * f
@@ -67,7 +91,7 @@ def breathing_rate(
     i = int(np.flatnonzero(band)[np.argmax(p[band])])
     ref = (f >= 0.05) & (f <= 1.0)
     ratio = float(p[i] / (np.median(p[ref]) + 1e-30))
-    if ratio < MIN_PEAK_RATIO:
+    if ratio < min_ratio:
         return None, {"reason": "no clear peak", "peak_ratio": ratio}
     # Parabolic interpolation of the peak on a log scale.
     fi = f[i]

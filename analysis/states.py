@@ -186,33 +186,33 @@ def states_classify(feat: Features) -> tuple[np.ndarray, dict[str, Any]]:
 
 
 EDGE_SEARCH_S = 3.0
-EDGE_REF_S = 15.0
+EDGE_REF_S = (1.5, 3.5)  # reference stretch, this far inside the provisional edge
 EDGE_MARGIN = {"imu": 1.0, "accel": 0.7, "force": 0.03, "pressure": 0.03}
 
 
-def _outside_hold(feat: Features, ref_a: int, ref_b: int, lo: int, hi: int) -> np.ndarray:
-    """Which frames of [lo, hi) leave the hold's range, learned from frames [ref_a, ref_b).
+def _departure(feat: Features, ref: np.ndarray, a: int, b: int) -> np.ndarray:
+    """How far frames [a, b) are from a reference position (degrees, or fraction of load)."""
+    p = feat.path[a:b]
+    if feat.kind == "accel":
+        c = p @ ref / (np.linalg.norm(p, axis=1) * np.linalg.norm(ref) + 1e-12)
+        return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
+    return np.linalg.norm(p - ref, axis=1)
 
-    The hold's position (rotation, gravity direction or load) follows a linear trend through
-    the reference frames (slow load swings and sinking); the range is the largest departure
-    from that trend there, with a margin.
+
+def _first_exit(feat: Features, ref_a: int, ref_b: int, frames: np.ndarray) -> int | None:
+    """The first of ``frames`` (in order) where the ball leaves the range of [ref_a, ref_b).
+
+    The range is the reference stretch's own spread (breathing) with a margin. The reference
+    lies just inside the edge, so slow load swings and sinking do not pose as movement.
     """
-    i_ref = np.arange(ref_a, ref_b)
-    coef = np.polyfit(i_ref, feat.path[ref_a:ref_b], 1)
-
-    def departure(a: int, b: int) -> np.ndarray:
-        idx = np.arange(a, b)
-        trend = np.outer(idx, coef[0]) + coef[1]
-        p = feat.path[a:b]
-        if feat.kind == "accel":
-            c = (p * trend).sum(axis=1) / (
-                np.linalg.norm(p, axis=1) * np.linalg.norm(trend, axis=1) + 1e-12
-            )
-            return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
-        return np.linalg.norm(p - trend, axis=1)
-
-    band = departure(ref_a, ref_b).max() * 1.2 + EDGE_MARGIN[feat.kind]
-    return departure(lo, hi) > band
+    ref = feat.path[ref_a:ref_b].mean(axis=0)
+    band = _departure(feat, ref, ref_a, ref_b).max() * 1.2 + EDGE_MARGIN[feat.kind]
+    if len(frames) == 0:
+        return None
+    lo, hi = int(frames.min()), int(frames.max()) + 1
+    dep = _departure(feat, ref, lo, hi)[frames - lo]
+    out = np.flatnonzero(dep > band)
+    return int(frames[out[0]]) if len(out) else None
 
 
 def _refine_edges(runs: list[Run], feat: Features) -> None:
@@ -226,23 +226,21 @@ def _refine_edges(runs: list[Run], feat: Features) -> None:
         return
     fps = 1.0 / FRAME_S
     w = int(EDGE_SEARCH_S * fps)
-    ref = int(EDGE_REF_S * fps)
+    r0, r1 = (int(x * fps) for x in EDGE_REF_S)
     n = len(feat.t)
     for i, r in enumerate(runs):
         if r.label != "hold" or r.frames < 3 * w:
             continue
-        # End edge: reference from 3 to 8 s before it, search 3 s either side.
         if i + 1 < len(runs) and runs[i + 1].label != "gap":
-            lo, hi = r.b - w, min(r.b + w, runs[i + 1].b - 1, n)
-            out = np.flatnonzero(_outside_hold(feat, max(r.b - w - ref, r.a), r.b - w, lo, hi))
-            if len(out):
-                r.b = runs[i + 1].a = lo + int(out[0])
-        # Start edge, mirrored.
+            stop = min(r.b + w, runs[i + 1].b - 1, n)
+            k = _first_exit(feat, r.b - r1, r.b - r0, np.arange(r.b - r0, stop))
+            if k is not None:
+                r.b = runs[i + 1].a = k
         if i > 0 and runs[i - 1].label != "gap":
-            lo, hi = max(r.a - w, runs[i - 1].a + 1, 0), r.a + w
-            out = np.flatnonzero(_outside_hold(feat, r.a + w, min(r.a + w + ref, r.b), lo, hi))
-            if len(out):
-                r.a = runs[i - 1].b = lo + int(out[-1]) + 1
+            stop = max(r.a - w, runs[i - 1].a + 1, 0)
+            k = _first_exit(feat, r.a + r0, r.a + r1, np.arange(r.a + r0 - 1, stop - 1, -1))
+            if k is not None:
+                r.a = runs[i - 1].b = k + 1
 
 
 def _nearest_still(runs: list[Run], i: int, step: int) -> str | None:
