@@ -48,9 +48,11 @@ class Run:
 
 def runs_make(feat: Features) -> list[Run]:
     """Cut frames into still, move and gap runs (tiny blips absorbed)."""
+    fps = 1.0 / FRAME_S
     moving = feat.motion > feat.motion_on
     moving = _fill_short(moving, True, 2)  # moves shorter than 0.2 s are noise
-    moving = _fill_short(moving, False, 5)  # stillness under 0.5 s inside a move is a move
+    # Stillness shorter than about half the feature window inside a move is part of the move.
+    moving = _fill_short(moving, False, int((0.5 + feat.window_s / 2) * fps))
     label = np.where(moving, 1, 0)
     label[feat.gap] = 2
     runs: list[Run] = []
@@ -69,7 +71,6 @@ def runs_make(feat: Features) -> list[Run]:
             runs.append(Run(a, b, "still", still=b - a))
     # Loaded or idle: judged over stillness joined by short gaps, so a gap does not leave
     # a fragment too short to show its breathing.
-    fps = 1.0 / FRAME_S
     i = 0
     while i < len(runs):
         if runs[i].label != "still":
