@@ -3,8 +3,8 @@
 Usage: python benchmarks/accuracy.py [--seeds N] [--first-seed S] [--jobs J] [--json OUT]
 
 Sessions cover every sensor kind, both setups (wall, floor) and every scenario. The default
-seeds (from 7_000_000) were never used while tuning the detector; tuning used seeds below
-100_000. A detected hold matches a true one when overlap / union >= 0.5 (one-to-one, greedy by
+seeds (from 8_000_000) were never used while tuning the detector: tuning used seeds below
+500_000, and the set from 7_000_000, looked at once midway, was retired for that reason. A detected hold matches a true one when overlap / union >= 0.5 (one-to-one, greedy by
 overlap).
 """
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analysis import STATES, session_process  # noqa: E402
 from sensing.simulate import SCENARIOS, SENSOR_KINDS, SETUPS, SimConfig, simulate  # noqa: E402
 
-EVAL_FIRST_SEED = 7_000_000
+EVAL_FIRST_SEED = 8_000_000
 
 
 def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
