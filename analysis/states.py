@@ -96,6 +96,7 @@ def runs_make(feat: Features) -> list[Run]:
 
 IDLE_END_EVIDENCE = 0.5  # local evidence this low is clearly an unloaded ball
 IDLE_END_MIN_S = 3.0
+IDLE_REMNANT_S = 5.0
 IDLE_END_WINDOW_S = 2.0  # short, so the settling movement does not smear into the quiet part
 
 
@@ -187,7 +188,7 @@ def states_classify(feat: Features) -> tuple[np.ndarray, dict[str, Any]]:
 
 
 EDGE_SEARCH_S = 3.0
-EDGE_REF_S = (1.5, 3.5)  # reference stretch, this far inside the provisional edge
+EDGE_REF_S = (1.5, 5.0)  # reference stretch, this far inside the provisional edge
 EDGE_MARGIN = {"imu": 1.0, "accel": 0.7, "force": 0.03, "pressure": 0.03}
 
 
@@ -276,6 +277,13 @@ def _resolve(runs: list[Run], fps: float) -> list[Run]:
         after = _nearest_still(runs, i, 1)
         if before == after == "still-loaded":
             r.label = "still-loaded"
+    # 0b. A short loaded remnant right beside a trimmed idle end is the turn of setting the
+    #     ball down or picking it up, not a hold.
+    for i, r in enumerate(runs):
+        if r.label == "still-loaded" and r.frames < IDLE_REMNANT_S * fps:
+            beside = [runs[j].label for j in (i - 1, i + 1) if 0 <= j < len(runs)]
+            if "still-idle" in beside:
+                r.label = "still-idle"
     # 1. Micro-adjustments between loaded stillness belong to the hold; next to an idle ball
     #    they are the ball being settled or released.
     for i, r in enumerate(runs):
