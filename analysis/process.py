@@ -80,6 +80,9 @@ def session_process(data: pd.DataFrame, sensor_kind: str | None = None) -> Sessi
     kind = sensor_kind or infer_sensor_kind(data.columns)
     if len(data) < 2:
         raise ValueError("a session needs at least 2 samples")
+    span_s = float(data["time_s"].iloc[-1] - data["time_s"].iloc[0])
+    if not span_s > 0:
+        raise ValueError("all samples share one timestamp; a session needs a time span")
     feat = session_features(data, kind)
     codes, _ = states_classify(feat)
     t_first = float(data["time_s"].iloc[0])

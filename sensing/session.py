@@ -66,11 +66,11 @@ class SessionFormatError(ValueError):
         row_label: str = "line",
     ) -> None:
         self.path = path
-        self.problem = re.sub(r"\s*[\r\n]+\s*", " ", str(problem)).strip()
+        self.problem = _one_line(re.sub(r"\s*[\r\n]+\s*", " ", str(problem)).strip())
         self.row = row
-        self.field = field
+        self.field = None if field is None else _one_line(str(field))
         self.row_label = row_label
-        super().__init__(f"{os.fspath(path)}: {self.location}{self.problem}")
+        super().__init__(f"{_one_line(os.fspath(path))}: {self.location}{self.problem}")
 
     @property
     def location(self) -> str:
@@ -85,6 +85,12 @@ class SessionFormatError(ValueError):
     def __reduce__(self) -> tuple[Any, ...]:
         """Keep the error picklable (keyword-only arguments defeat the default)."""
         return (_rebuild_error, (self.path, self.problem, self.row, self.field, self.row_label))
+
+
+def _one_line(text: str) -> str:
+    """Escape every non-printable character (vertical tab, NUL, line separators...), so that
+    text quoted from a damaged file can never break a one-line message."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _rebuild_error(

@@ -668,3 +668,13 @@ def test_write_csv_output_is_plain(tmp_path):
     write_csv(s, tmp_path / "p.csv")
     assert (tmp_path / "p.csv").read_text() == "time_s,force_n\n0,0.30000000000000004\n0.1,-0\n"
     assert io.StringIO((tmp_path / "p.csv").read_text()).readline() == "time_s,force_n\n"
+
+
+def test_error_message_escapes_control_characters(tmp_path):
+    path = tmp_path / "ctl.csv"
+    path.write_bytes(b"\x00\x0b\x00\n1\n")
+    with pytest.raises(SessionFormatError) as info:
+        read_session(path)
+    message = str(info.value)
+    assert len(message.splitlines()) == 1
+    assert "\\x0b" in message and "ctl.csv" in message

@@ -267,3 +267,9 @@ def test_session_summarise_counts():
 
 def test_verdict_without_holds():
     assert verdict_text(0, 0, 1.0) == "No holds of 10 s or more; 100% of loaded time was rolling."
+
+
+def test_session_without_time_span_is_rejected():
+    data = pd.DataFrame({"time_s": [3.0, 3.0, 3.0], "force_n": [0.0, 1.0, 2.0]})
+    with pytest.raises(ValueError, match="time span"):
+        session_process(data)
