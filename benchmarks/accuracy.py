@@ -4,8 +4,8 @@ Usage: python benchmarks/accuracy.py [--seeds N] [--first-seed S] [--jobs J] [--
 
 Sessions cover every sensor kind, both setups (wall, floor) and every scenario. The default
 seeds (from 8_000_000) were never used while tuning the detector: tuning used seeds below
-500_000, and the set from 7_000_000, looked at once midway, was retired for that reason. A detected hold matches a true one when overlap / union >= 0.5 (one-to-one, greedy by
-overlap).
+500_000, and the set from 7_000_000, looked at once midway, was retired for that reason.
+A detected hold matches a true one when overlap / union >= 0.5 (one-to-one, greedy by overlap).
 """
 
 from __future__ import annotations
