@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from analysis.clean import FRAME_S, moving_mean
 
@@ -102,17 +101,6 @@ class Features:
         if len(inside) == 0 or level <= 0:
             return 0.0
         return float(max(level - inside.min(), 0.0) / level)
-
-
-def _sos_band(lo_hz: float, hi_hz: float) -> np.ndarray:
-    return signal.butter(2, [lo_hz, hi_hz], btype="bandpass", fs=1 / FRAME_S, output="sos")
-
-
-def _band_rms(x: np.ndarray, lo_hz: float, hi_hz: float, win: int) -> np.ndarray:
-    """RMS (over ``win`` frames) of x band-passed to [lo, hi] Hz, summed over channels."""
-    y = signal.sosfiltfilt(_sos_band(lo_hz, hi_hz), x, axis=0)
-    p = (y**2).sum(axis=1) if y.ndim == 2 else y**2
-    return np.sqrt(moving_mean(p, win))
 
 
 def features_imu(

@@ -206,7 +206,6 @@ def _breath_wave(rng: np.random.Generator, t: np.ndarray, rate_bpm: float) -> np
     n = len(t)
     if n == 0:
         return np.zeros(0)
-    dt = t[1] - t[0] if n > 1 else 0.01
     # Breath-to-breath variability plus slow drift of rate.
     n_breaths = int(t[-1] * rate_bpm / 60) + 3
     periods = 60.0 / rate_bpm * (1 + rng.normal(0, rng.uniform(0.04, 0.12), n_breaths))
@@ -218,7 +217,6 @@ def _breath_wave(rng: np.random.Generator, t: np.ndarray, rate_bpm: float) -> np
     insp = phase < ie
     out = np.where(insp, phase / ie, np.exp(-(phase - ie) / (1 - ie) * 4.0))
     out = out - out.mean()
-    del dt
     return out
 
 
@@ -244,7 +242,7 @@ def _segment(
             ax = rng.normal(size=3)
             ax /= np.linalg.norm(ax)
             f = rng.uniform(0.2, 0.8)
-            phi += np.outer(np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) - 0, ax) * rng.uniform(
+            phi += np.outer(np.sin(2 * np.pi * f * t + rng.uniform(0, 6)), ax) * rng.uniform(
                 0.3, 1.0
             )
         phi -= phi[0]
