@@ -139,6 +139,56 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _library(args: argparse.Namespace) -> Any:
+    from dashboard.library import Library, default_library_dir
+
+    return Library(args.library or default_library_dir())
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import session files into the library (validated; bad files are reported, not fatal)."""
+    lib = _library(args)
+    ok, errors = lib.import_files(args.files, patient_id=args.patient, body_site=args.site)
+    for e in errors:
+        print(f"holdtrack: {e}", file=sys.stderr)
+    log.info("imported %d of %d files into %s", len(ok), len(args.files), lib.root)
+    return EXIT_OK if not errors else EXIT_BAD_INPUT
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve the Streamlit dashboard on the library (samples imported into an empty one)."""
+    import os
+    import subprocess
+
+    import dashboard
+    from dashboard.library import import_sample_set
+
+    lib = _library(args)
+    if args.samples or not lib.patients():
+        import_sample_set(lib)
+    app = Path(dashboard.__file__).with_name("app.py")
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        args.host,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.maxUploadSize",
+        "200",
+    ]
+    log.info("holdtrack dashboard on http://%s:%d (library %s)", args.host, args.port, lib.root)
+    env = {**os.environ, "HOLDTRACK_LIBRARY": str(lib.root)}
+    return subprocess.call(cmd, env=env)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     from sensing.simulate import DEFAULT_RATE_HZ, SCENARIOS, SENSOR_KINDS, SETUPS
@@ -191,6 +241,29 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("src", type=Path, metavar="SRC", help="input session file")
     c.add_argument("dst", type=Path, metavar="DST", help="output file, .csv or .parquet")
     c.set_defaults(func=cmd_convert)
+
+    i = sub.add_parser(
+        "import",
+        help="add session files to the library",
+        description="Validate, copy, index and analyse session files into the session library.",
+    )
+    i.add_argument("files", type=Path, nargs="+", metavar="FILE", help="session files")
+    i.add_argument("--library", type=Path, help="library folder (default: per-user data folder)")
+    i.add_argument("--patient", help="person id (for files without one, such as CSV)")
+    i.add_argument("--site", help="body site, e.g. 'upper back'")
+    i.set_defaults(func=cmd_import)
+
+    d = sub.add_parser(
+        "dashboard",
+        help="open the dashboard",
+        description="Serve the Streamlit dashboard on the session library; an empty library "
+        "starts with the bundled sample sessions.",
+    )
+    d.add_argument("--library", type=Path, help="library folder (default: per-user data folder)")
+    d.add_argument("--samples", action="store_true", help="import the sample sessions first")
+    d.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    d.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    d.set_defaults(func=cmd_dashboard)
     return p
 
 

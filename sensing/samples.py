@@ -22,6 +22,7 @@ class Sample:
     config: SimConfig
     patient_id: str
     fmt: str  # "parquet" or "csv"
+    days_ago: int = 0  # where the sample library places it, counted back from today
 
 
 SAMPLES: tuple[Sample, ...] = (
@@ -30,17 +31,31 @@ SAMPLES: tuple[Sample, ...] = (
         SimConfig("imu", "floor", "good_holder", 11, 52.0),
         "anna",
         "parquet",
+        days_ago=1,
     ),
-    Sample("mixed_imu_wall", SimConfig("imu", "wall", "mixed", 12, 52.0), "anna", "parquet"),
-    Sample("roller_accel_wall", SimConfig("accel", "wall", "roller", 13, 50.0), "ben", "parquet"),
+    Sample(
+        "mixed_imu_wall", SimConfig("imu", "wall", "mixed", 12, 52.0), "anna", "parquet", days_ago=3
+    ),
+    Sample(
+        "roller_accel_wall",
+        SimConfig("accel", "wall", "roller", 13, 50.0),
+        "ben",
+        "parquet",
+        days_ago=2,
+    ),
     Sample(
         "good_holder_force_floor",
         SimConfig("force", "floor", "good_holder", 14, 20.0),
         "carla",
         "csv",
+        days_ago=5,
     ),
     Sample(
-        "mixed_pressure_floor", SimConfig("pressure", "floor", "mixed", 15, 25.0), "ben", "parquet"
+        "mixed_pressure_floor",
+        SimConfig("pressure", "floor", "mixed", 15, 25.0),
+        "ben",
+        "parquet",
+        days_ago=9,
     ),
 )
 

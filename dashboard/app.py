@@ -1,0 +1,195 @@
+"""holdtrack dashboard: adherence to 90-second holds, for a person and for their therapist.
+
+Run with ``holdtrack dashboard``; the library folder comes from ``HOLDTRACK_LIBRARY`` (set by
+that command), and an empty library starts with the bundled sample sessions.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.library import ImportRejected, Library, default_library_dir, import_sample_set
+from dashboard.views import (
+    clinic_table,
+    hold_rows,
+    plot_signal,
+    progress_table,
+    site_minutes,
+)
+from sensing.session import read_session
+
+STATE_COLOURS = {
+    "hold": "rgba(46, 160, 67, 0.25)",
+    "rolling": "rgba(218, 54, 51, 0.22)",
+    "reposition": "rgba(210, 153, 34, 0.30)",
+    "idle": "rgba(140, 140, 140, 0.12)",
+}
+VIEWS = ("Clinic", "Person", "Session")
+
+
+@st.cache_resource
+def open_library(root: str) -> Library:
+    """The library for this server (samples imported into an empty one)."""
+    lib = Library(Path(root))
+    if not lib.patients():
+        import_sample_set(lib)
+    lib.refresh()
+    return lib
+
+
+def fmt_clock(seconds: float) -> str:
+    """Seconds as m:ss."""
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}:{s:02d}"
+
+
+def sidebar(lib: Library) -> str:
+    """View choice, patient and session pickers, and upload."""
+    st.sidebar.title("holdtrack")
+    view = st.sidebar.radio("View", VIEWS, key="view")
+    patients = lib.patients()
+    if patients:
+        if st.session_state.get("patient") not in patients:
+            st.session_state["patient"] = patients[0]
+        st.sidebar.selectbox("Person", patients, key="patient")
+        sessions = lib.sessions(st.session_state["patient"])
+        ids = [s.id for s in sessions]
+        labels = {s.id: f"{s.start_utc:%Y-%m-%d %H:%M} · {s.body_site or '-'}" for s in sessions}
+        if st.session_state.get("session_id") not in ids and ids:
+            st.session_state["session_id"] = ids[0]
+        if ids:
+            st.sidebar.selectbox("Session", ids, format_func=labels.get, key="session_id")
+    with st.sidebar.expander("Add sessions"):
+        uploads = st.file_uploader(
+            "Session files (.csv or .parquet)", type=["csv", "parquet"], accept_multiple_files=True
+        )
+        patient = st.text_input("Person id for CSV files", value="")
+        if uploads and st.button("Import"):
+            import_uploads(lib, uploads, patient or None)
+    return view
+
+
+def import_uploads(lib: Library, uploads: list, patient: str | None) -> None:
+    """Import uploaded files one by one; a bad file gets a message and stops nothing else."""
+    for up in uploads:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(up.name).name
+            path.write_bytes(up.getvalue())
+            try:
+                lib.import_file(path, patient_id=patient, original_name=up.name)
+            except ImportRejected as exc:
+                st.sidebar.error(str(exc))
+            else:
+                st.sidebar.success(f"Imported {up.name}")
+
+
+def clinic_view(lib: Library) -> None:
+    """Every patient in one table, with flags."""
+    st.header("Clinic")
+    table = clinic_table(lib.sessions())
+    if table.empty:
+        st.info("The library has no sessions yet.")
+        return
+    flagged = int((table["flags"] != "").sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric("People", len(table))
+    c2.metric("Flagged", flagged)
+    c3.metric("With data on 16+ of 30 days", int((table["band"] == "16-30").sum()))
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("Pick a person in the sidebar and switch to Person to see their progress.")
+
+
+def person_view(lib: Library) -> None:
+    """One person's progress against the prescription."""
+    patient = st.session_state.get("patient")
+    st.header(f"Progress: {patient}")
+    sessions = lib.sessions(patient)
+    if not sessions:
+        st.info("No sessions for this person.")
+        return
+    holds = sum(s.n_holds for s in sessions)
+    adherent = sum(s.adherent_holds for s in sessions)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Sessions", len(sessions))
+    c2.metric("Holds reaching 90 s", f"{adherent} of {holds}")
+    c3.metric("Minutes in adherent holds", f"{sum(s.adherent_hold_s for s in sessions) / 60:.1f}")
+    st.subheader("Per week")
+    st.dataframe(progress_table(sessions, "W-MON"), hide_index=True, width="stretch")
+    st.caption("Prescription: 3 to 4 routines of about 10 minutes a week, holds of 90 s or more.")
+    st.subheader("Per day")
+    daily = progress_table(sessions, "D")
+    st.dataframe(daily, hide_index=True, width="stretch")
+    fig = go.Figure(go.Bar(x=daily["period"], y=daily["longest hold s"], name="longest hold"))
+    fig.add_hline(y=90, line_dash="dash", annotation_text="90 s")
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
+    st.plotly_chart(fig, width="stretch")
+    st.subheader("Hold time per body site")
+    st.dataframe(site_minutes(sessions), hide_index=True, width="stretch")
+
+
+def session_view(lib: Library) -> None:
+    """The signal with its states, every hold against the 90 s line, and a verdict."""
+    sid = st.session_state.get("session_id")
+    if not sid:
+        st.info("No session selected.")
+        return
+    row = lib.session(sid)
+    result = lib.analysis(sid)
+    s = result["summary"]
+    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {row.patient_id}")
+    st.markdown(f"**{s['verdict']}**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Holds >= 90 s", f"{s['adherent_holds']} of {s['n_holds']}")
+    c2.metric("Longest hold", fmt_clock(s["longest_hold_s"]))
+    c3.metric("Rolling share of loaded time", f"{s['rolling_share_of_loaded']:.0%}")
+    c4.metric("Data gaps", f"{s['gap_s']:.1f} s")
+    data = read_session(row.file).data
+    t, y, label = plot_signal(data, row.sensor_kind)
+    fig = go.Figure(go.Scattergl(x=t, y=y, mode="lines", name=label, line=dict(width=1)))
+    for seg in result["segments"]:
+        fig.add_vrect(
+            x0=seg["start_s"], x1=seg["end_s"], fillcolor=STATE_COLOURS[seg["state"]], line_width=0
+        )
+    for gap in result["gaps"]:
+        fig.add_vrect(x0=gap["start_s"], x1=gap["end_s"], fillcolor="black", opacity=0.35)
+    fig.update_layout(
+        height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="time (s)", yaxis_title=label
+    )
+    st.plotly_chart(fig, width="stretch")
+    st.caption("Bands: green hold, red rolling, amber reposition, grey idle; black: data gap.")
+    table = hold_rows(result)
+    if not table.empty:
+        bars = go.Figure(
+            go.Bar(
+                x=[f"#{i}" for i in table["hold"]],
+                y=table["duration_s"],
+                marker_color=["#2ea043" if ok else "#d29922" for ok in table["reached_90_s"]],
+            )
+        )
+        bars.add_hline(y=90, line_dash="dash", annotation_text="90 s")
+        bars.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
+        st.plotly_chart(bars, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Download holds (CSV)",
+        table.to_csv(index=False).encode(),
+        file_name=f"holds_{row.patient_id}_{row.start_utc:%Y%m%d_%H%M}.csv",
+        mime="text/csv",
+    )
+
+
+def main() -> None:
+    """Render the dashboard."""
+    st.set_page_config(page_title="holdtrack", layout="wide")
+    root = os.environ.get("HOLDTRACK_LIBRARY") or str(default_library_dir())
+    lib = open_library(root)
+    view = sidebar(lib)
+    {"Clinic": clinic_view, "Person": person_view, "Session": session_view}[view](lib)
+
+
+main()

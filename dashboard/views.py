@@ -1,0 +1,202 @@
+"""What the dashboard pages show, computed without Streamlit (so it can be tested alone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tsdownsample import MinMaxDownsampler
+
+from analysis import ADHERENT_HOLD_S
+from dashboard.library import SessionRow
+
+PLOT_POINTS = 2000
+MOSTLY_ROLLING = 0.5  # rolling share of loaded time that flags a patient
+NO_DATA_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """What the clinician asked for (SPEC section 4 defaults)."""
+
+    routines_per_week_min: int = 3
+    routines_per_week_max: int = 4
+    routine_min: float = 10.0
+    hold_target_s: float = ADHERENT_HOLD_S
+
+
+def monitoring_band(days_with_data: int) -> str:
+    """Remote-monitoring band of the days with data in a 30-day period."""
+    if days_with_data <= 1:
+        return "0-1"
+    if days_with_data <= 15:
+        return "2-15"
+    return "16-30"
+
+
+def clinic_table(
+    sessions: list[SessionRow], now: datetime | None = None, rx: Prescription = Prescription()
+) -> pd.DataFrame:
+    """One row per patient: last session, days with data, band, adherence, trend and flags."""
+    now = now or datetime.now(UTC)
+    rows = []
+    by_patient: dict[str, list[SessionRow]] = {}
+    for s in sessions:
+        by_patient.setdefault(s.patient_id, []).append(s)
+    week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
+    for patient, items in sorted(by_patient.items()):
+        items = sorted(items, key=lambda s: s.start_utc)
+        last = items[-1].start_utc
+        recent = [s for s in items if now - timedelta(days=30) < s.start_utc <= now]
+        days = len({s.start_utc.date() for s in recent})
+        this_week = [s for s in items if week_start <= s.start_utc <= now]
+        holds = sum(s.n_holds for s in this_week)
+        adherent = sum(s.adherent_holds for s in this_week)
+        loaded = sum(s.loaded_s for s in recent[-5:])
+        rolling_share = sum(s.rolling_s for s in recent[-5:]) / loaded if loaded else 0.0
+        flags = []
+        if (now - last).days >= NO_DATA_DAYS:
+            flags.append(f"no data for {(now - last).days} days")
+        if rolling_share > MOSTLY_ROLLING:
+            flags.append("mostly rolling")
+        rows.append(
+            {
+                "patient": patient,
+                "last session": last.strftime("%Y-%m-%d %H:%M"),
+                "days with data (30 d)": days,
+                "band": monitoring_band(days),
+                "routines this week": len(this_week),
+                "prescribed": f"{rx.routines_per_week_min}-{rx.routines_per_week_max}",
+                "holds >= 90 s this week": f"{adherent} of {holds}",
+                "trend": hold_trend(items),
+                "flags": ", ".join(flags),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def hold_trend(items: list[SessionRow]) -> str:
+    """Longest-hold trend over the patient's last sessions: up, down or steady."""
+    longest = [s.longest_hold_s for s in items[-6:]]
+    if len(longest) < 2:
+        return "-"
+    half = len(longest) // 2
+    before, after = np.mean(longest[:half]), np.mean(longest[half:])
+    if after > before * 1.1:
+        return "up"
+    if after < before * 0.9:
+        return "down"
+    return "steady"
+
+
+def progress_table(sessions: list[SessionRow], freq: str = "W-MON") -> pd.DataFrame:
+    """Per week (or day, freq="D"): routines, minutes in adherent holds, share of holds >= 90 s."""
+    if not sessions:
+        return pd.DataFrame(
+            columns=["period", "routines", "adherent minutes", "holds", "share >= 90 s"]
+        )
+    df = pd.DataFrame(
+        {
+            "start": [s.start_utc for s in sessions],
+            "holds": [s.n_holds for s in sessions],
+            "adherent": [s.adherent_holds for s in sessions],
+            "adherent_s": [s.adherent_hold_s for s in sessions],
+            "longest": [s.longest_hold_s for s in sessions],
+        }
+    )
+    label = "left" if freq.startswith("W") else "left"
+    g = df.groupby(pd.Grouper(key="start", freq=freq, label=label, closed="left"))
+    out = pd.DataFrame(
+        {
+            "routines": g.size(),
+            "adherent minutes": g["adherent_s"].sum() / 60.0,
+            "holds": g["holds"].sum(),
+            "holds >= 90 s": g["adherent"].sum(),
+            "longest hold s": g["longest"].max(),
+        }
+    )
+    out = out[out["routines"] > 0]
+    out["share >= 90 s"] = np.where(out["holds"] > 0, out["holds >= 90 s"] / out["holds"], 0.0)
+    out.index = [p.strftime("%Y-%m-%d") for p in out.index]
+    out.index.name = "period"
+    return out.reset_index()
+
+
+def site_minutes(sessions: list[SessionRow]) -> pd.DataFrame:
+    """Minutes of hold time per body site."""
+    df = pd.DataFrame(
+        {
+            "body site": [s.body_site or "unknown" for s in sessions],
+            "hold_s": [s.hold_s for s in sessions],
+        }
+    )
+    if df.empty:
+        return pd.DataFrame(columns=["body site", "hold minutes"])
+    out = df.groupby("body site")["hold_s"].sum().div(60).rename("hold minutes").reset_index()
+    return out.sort_values("hold minutes", ascending=False)
+
+
+def plot_signal(
+    data: pd.DataFrame, kind: str, n_out: int = PLOT_POINTS
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """One channel to plot (rotation rate, tilt or load), downsampled by min-max per bin.
+
+    Never sends every point to the browser: an hour at 100 Hz becomes at most ``n_out`` points,
+    keeping each bin's minimum and maximum so that no burst of movement disappears.
+    """
+    t = data["time_s"].to_numpy(np.float64)
+    if kind == "imu":
+        y = np.degrees(np.linalg.norm(data[["gyro_x", "gyro_y", "gyro_z"]].to_numpy(), axis=1))
+        label = "rotation rate (deg/s)"
+    elif kind == "accel":
+        a = data[["acc_x", "acc_y", "acc_z"]].to_numpy()
+        g = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+        ref = np.median(g, axis=0)
+        ref /= np.linalg.norm(ref) + 1e-12
+        y = np.degrees(np.arccos(np.clip(g @ ref, -1.0, 1.0)))
+        label = "tilt from median (deg)"
+    elif kind == "force":
+        y = data["force_n"].to_numpy(np.float64)
+        label = "force (N)"
+    else:
+        y = data["pressure_pa"].to_numpy(np.float64) / 1000.0
+        label = "pressure (kPa)"
+    # Equal timestamps (several samples per packet) are fine for the downsampler, which needs
+    # only non-decreasing x.
+    if len(t) > n_out:
+        idx = MinMaxDownsampler().downsample(t, y, n_out=n_out - n_out % 2)
+        t, y = t[idx], y[idx]
+    return t, y, label
+
+
+def hold_rows(result: dict[str, Any]) -> pd.DataFrame:
+    """The per-hold table of an analysis (also the CSV export)."""
+    rows = [
+        {
+            "hold": i,
+            "start_s": h["start_s"],
+            "end_s": h["end_s"],
+            "duration_s": h["duration_s"],
+            "reached_90_s": h["adherent"],
+            "steadiness": h["steadiness"],
+            "breaths_per_min": h["breaths_per_min"],
+            "micro_adjustments": h["micro_adjustments"],
+        }
+        for i, h in enumerate(result["holds"], 1)
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "hold",
+            "start_s",
+            "end_s",
+            "duration_s",
+            "reached_90_s",
+            "steadiness",
+            "breaths_per_min",
+            "micro_adjustments",
+        ],
+    )

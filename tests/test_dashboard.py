@@ -1,0 +1,199 @@
+"""Dashboard: the session library, the view tables and every page through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import session_process
+from dashboard.library import ImportRejected, Library, SessionRow, import_sample_set, sanitise
+from dashboard.views import clinic_table, monitoring_band, plot_signal, progress_table
+from sensing.session import read_session
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
+
+
+@pytest.fixture(scope="module")
+def sample_library(tmp_path_factory) -> Library:
+    lib = Library(tmp_path_factory.mktemp("lib"))
+    import_sample_set(lib)
+    return lib
+
+
+# ----------------------------------------------------------------------------- library
+
+
+def test_sample_library_contents(sample_library: Library):
+    assert sample_library.patients() == ["anna", "ben", "carla"]
+    rows = sample_library.sessions()
+    assert len(rows) == 5
+    for r in rows:
+        expected = session_process(read_session(r.file).data)
+        assert r.n_holds == len(expected.holds)
+        assert r.adherent_holds == sum(h.adherent for h in expected.holds)
+
+
+def test_import_deduplicates_and_rejects(tmp_path: Path):
+    lib = Library(tmp_path / "lib")
+    src = ROOT / "sample_data" / "good_holder_force_floor.csv"
+    a = lib.import_file(src, patient_id="Dora O'Neil/../x")
+    assert lib.import_file(src) == a  # same content, same session
+    assert len(lib.sessions()) == 1
+    assert lib.sessions()[0].patient_id == "Dora-O-Neil-..-x"
+    assert "/" not in lib.sessions()[0].file.name
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time_s,force_n\n0,1\n1,oops\n")
+    with pytest.raises(ImportRejected, match=r"bad.csv: line 3, column force_n"):
+        lib.import_file(bad)
+    pickle_file = tmp_path / "evil.pkl"
+    pickle_file.write_bytes(b"\x80\x04K\x01.")
+    ok, errors = lib.import_files([pickle_file, bad, src])
+    assert ok == [a] and len(errors) == 2
+    assert "evil.pkl: not a session file" in errors[0]
+    assert len(lib.sessions()) == 1
+
+
+def test_sanitise():
+    assert sanitise("../../etc/passwd") == "etc-passwd"
+    assert sanitise("  ") == "unknown"
+    assert sanitise("anna_b-1.2") == "anna_b-1.2"
+
+
+def test_stale_analysis_is_recomputed(tmp_path: Path):
+    lib = Library(tmp_path / "lib")
+    sid = lib.import_file(ROOT / "sample_data" / "mixed_pressure_floor.parquet")
+    with sqlite3.connect(lib.db_path) as db:
+        db.execute("UPDATE analyses SET detector_version = 'old', n_holds = 99")
+    assert lib.refresh() == 1
+    assert lib.session(sid).n_holds == len(lib.analysis(sid)["holds"]) != 99
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def _row(patient: str, days_ago: float, now: datetime, **kw) -> SessionRow:
+    base = dict(
+        id=f"{patient}{days_ago}",
+        file=Path("x"),
+        original_name="x",
+        patient_id=patient,
+        body_site="glutes",
+        device=None,
+        sensor_kind="imu",
+        start_utc=now - timedelta(days=days_ago),
+        duration_s=600.0,
+        n_holds=4,
+        adherent_holds=3,
+        adherent_hold_s=300.0,
+        hold_s=400.0,
+        rolling_s=50.0,
+        loaded_s=460.0,
+        longest_hold_s=120.0,
+    )
+    base.update(kw)
+    return SessionRow(**base)
+
+
+def test_clinic_table_bands_and_flags():
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)  # a Sunday
+    rows = [_row("a", d, now) for d in (0.1, 1, 2, 3)]
+    rows += [_row("b", 4, now, rolling_s=400.0, loaded_s=500.0)]
+    rows += [_row("c", d, now) for d in range(0, 20)]
+    table = clinic_table(rows, now=now).set_index("patient")
+    assert table.loc["a", "days with data (30 d)"] == 4
+    assert table.loc["a", "band"] == "2-15"
+    assert table.loc["c", "band"] == "16-30"
+    assert table.loc["b", "band"] == "0-1"
+    assert "no data for 4 days" in table.loc["b", "flags"]
+    assert "mostly rolling" in table.loc["b", "flags"]
+    assert table.loc["a", "flags"] == ""
+    assert table.loc["a", "routines this week"] == 4
+    assert table.loc["a", "holds >= 90 s this week"] == "12 of 16"
+    assert [monitoring_band(d) for d in (0, 1, 2, 15, 16, 30)] == [
+        "0-1",
+        "0-1",
+        "2-15",
+        "2-15",
+        "16-30",
+        "16-30",
+    ]
+
+
+def test_progress_table_per_week():
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    rows = [_row("a", d, now) for d in (0, 1, 8, 9, 10)]
+    table = progress_table(rows, "W-MON")
+    assert list(table["routines"]) == [3, 2]
+    assert list(table["adherent minutes"]) == [15.0, 10.0]
+    assert list(table["share >= 90 s"]) == [0.75, 0.75]
+
+
+def test_plot_signal_is_downsampled():
+    data = read_session(ROOT / "sample_data" / "good_holder_imu_floor.parquet").data
+    t, y, label = plot_signal(data, "imu", n_out=1000)
+    assert 900 <= len(t) == len(y) <= 1000
+    assert len(data) > 40_000
+    assert "deg/s" in label
+    assert y.max() == pytest.approx(
+        (data[["gyro_x", "gyro_y", "gyro_z"]] ** 2).sum(axis=1).pow(0.5).max() * 57.29578, rel=1e-6
+    )
+
+
+# ----------------------------------------------------------------------------- pages (AppTest)
+
+
+@pytest.fixture()
+def app(sample_library: Library, monkeypatch) -> AppTest:
+    monkeypatch.setenv("HOLDTRACK_LIBRARY", str(sample_library.root))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_clinic_page(app: AppTest, sample_library: Library):
+    m = _metrics(app)
+    table = clinic_table(sample_library.sessions())
+    assert m["People"] == "3"
+    assert m["Flagged"] == str(int((table["flags"] != "").sum()))
+    shown = app.dataframe[0].value
+    assert list(shown["patient"]) == ["anna", "ben", "carla"]
+    assert "no data for 5 days" in shown.set_index("patient").loc["carla", "flags"]
+
+
+def test_person_page(app: AppTest, sample_library: Library):
+    app.sidebar.selectbox(key="patient").set_value("anna")
+    app.sidebar.radio(key="view").set_value("Person").run()
+    assert not app.exception
+    m = _metrics(app)
+    rows = sample_library.sessions("anna")
+    assert m["Sessions"] == str(len(rows))
+    assert m["Holds reaching 90 s"] == (
+        f"{sum(r.adherent_holds for r in rows)} of {sum(r.n_holds for r in rows)}"
+    )
+
+
+@pytest.mark.parametrize("patient", ["anna", "ben", "carla"])
+def test_session_page_shows_the_analysis(app: AppTest, sample_library: Library, patient: str):
+    app.sidebar.selectbox(key="patient").set_value(patient).run()
+    sid = app.session_state["session_id"]
+    app.sidebar.radio(key="view").set_value("Session").run()
+    assert not app.exception
+    row = sample_library.session(sid)
+    expected = session_process(read_session(row.file).data)
+    n_adh = sum(h.adherent for h in expected.holds)
+    m = _metrics(app)
+    assert m["Holds >= 90 s"] == f"{n_adh} of {len(expected.holds)}"
+    assert any(expected.summary["verdict"] in md.value for md in app.markdown)
+    holds_table = app.dataframe[0].value
+    assert len(holds_table) == len(expected.holds)
+    assert list(holds_table["reached_90_s"]) == [h.adherent for h in expected.holds]
