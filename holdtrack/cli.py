@@ -183,6 +183,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         "false",
         "--server.maxUploadSize",
         "200",
+        "--client.toolbarMode",
+        "viewer",
     ]
     log.info("holdtrack dashboard on http://%s:%d (library %s)", args.host, args.port, lib.root)
     env = {**os.environ, "HOLDTRACK_LIBRARY": str(lib.root)}

@@ -1,0 +1,126 @@
+"""The running dashboard in a real headless Chromium (Debian's), driven by Playwright.
+
+Skipped only outside CI when /usr/bin/chromium is absent; in CI (CI=true) it always runs.
+Screenshots go to ``screenshots/`` at the project root.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory) -> Iterator[str]:
+    port = _free_port()
+    library = tmp_path_factory.mktemp("library")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "holdtrack.cli",
+            "dashboard",
+            "--library",
+            str(library),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                pytest.fail(f"dashboard did not start: {out[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_every_page_renders(dashboard_url: str):
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(dashboard_url)
+
+        # Clinic: the patient table.
+        expect(page.get_by_role("heading", name="Clinic")).to_be_visible(timeout=60_000)
+        expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=30_000)
+        expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("3")
+        _no_exception(page)
+        page.screenshot(path=str(SHOTS / "clinic.png"), full_page=True)
+
+        radio = page.locator('[data-testid="stSidebar"] [role="radiogroup"] label')
+
+        # Person: progress tables and the longest-hold chart.
+        radio.filter(has_text="Person").click()
+        expect(page.get_by_role("heading", name="Progress: anna")).to_be_visible(timeout=30_000)
+        expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(
+            timeout=30_000
+        )
+        _no_exception(page)
+        page.screenshot(path=str(SHOTS / "person.png"), full_page=True)
+
+        # Session: the signal with state bands and the hold chart.
+        radio.filter(has_text="Session").click()
+        expect(page.get_by_text("holds reached 90 s").first).to_be_visible(timeout=30_000)
+        charts = page.locator('[data-testid="stPlotlyChart"]')
+        expect(charts).to_have_count(2, timeout=30_000)
+        for i in range(2):
+            expect(charts.nth(i).locator(".main-svg").first).to_be_visible(timeout=30_000)
+        _no_exception(page)
+        page.screenshot(path=str(SHOTS / "session.png"), full_page=True)
+        browser.close()
