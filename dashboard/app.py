@@ -10,15 +10,18 @@ import os
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.library import ImportRejected, Library, default_library_dir, import_sample_set
+from dashboard.report import session_report_html
 from dashboard.views import (
     clinic_table,
     hold_rows,
     plot_signal,
     progress_table,
+    replay_state,
     site_minutes,
 )
 from sensing.session import read_session
@@ -29,7 +32,15 @@ STATE_COLOURS = {
     "reposition": "rgba(210, 153, 34, 0.30)",
     "idle": "rgba(140, 140, 140, 0.12)",
 }
-VIEWS = ("Clinic", "Person", "Session")
+VIEWS = ("Clinic", "Person", "Session", "Replay")
+REPLAY_SPEEDS = (1, 2, 5, 10, 20, 50)
+REPLAY_TICK_S = 1.0
+
+
+@st.cache_resource(max_entries=4)
+def session_samples(path: str) -> pd.DataFrame:
+    """A session's samples, read once per server (files in the library never change)."""
+    return read_session(path).data
 
 
 @st.cache_resource
@@ -148,19 +159,10 @@ def session_view(lib: Library) -> None:
     c2.metric("Longest hold", fmt_clock(s["longest_hold_s"]))
     c3.metric("Rolling share of loaded time", f"{s['rolling_share_of_loaded']:.0%}")
     c4.metric("Data gaps", f"{s['gap_s']:.1f} s")
-    data = read_session(row.file).data
-    t, y, label = plot_signal(data, row.sensor_kind)
-    fig = go.Figure(go.Scattergl(x=t, y=y, mode="lines", name=label, line=dict(width=1)))
-    for seg in result["segments"]:
-        fig.add_vrect(
-            x0=seg["start_s"], x1=seg["end_s"], fillcolor=STATE_COLOURS[seg["state"]], line_width=0
-        )
-    for gap in result["gaps"]:
-        fig.add_vrect(x0=gap["start_s"], x1=gap["end_s"], fillcolor="black", opacity=0.35)
-    fig.update_layout(
-        height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="time (s)", yaxis_title=label
+    data = session_samples(str(row.file))
+    st.plotly_chart(
+        signal_figure(data, row.sensor_kind, result["segments"], result["gaps"]), width="stretch"
     )
-    st.plotly_chart(fig, width="stretch")
     st.caption("Bands: green hold, red rolling, amber reposition, grey idle; black: data gap.")
     table = hold_rows(result)
     if not table.empty:
@@ -181,6 +183,89 @@ def session_view(lib: Library) -> None:
         file_name=f"holds_{row.patient_id}_{row.start_utc:%Y%m%d_%H%M}.csv",
         mime="text/csv",
     )
+    st.download_button(
+        "Download session report (HTML, prints to PDF)",
+        session_report_html(row, result).encode(),
+        file_name=f"report_{row.patient_id}_{row.start_utc:%Y%m%d_%H%M}.html",
+        mime="text/html",
+    )
+
+
+def signal_figure(
+    data: pd.DataFrame,
+    kind: str,
+    segments: list[dict],
+    gaps: list[dict],
+    cursor_s: float | None = None,
+) -> go.Figure:
+    """The downsampled signal with state bands, data gaps and an optional replay cursor."""
+    t, y, label = plot_signal(data, kind)
+    fig = go.Figure(go.Scattergl(x=t, y=y, mode="lines", name=label, line=dict(width=1)))
+    for seg in segments:
+        fig.add_vrect(
+            x0=seg["start_s"], x1=seg["end_s"], fillcolor=STATE_COLOURS[seg["state"]], line_width=0
+        )
+    for gap in gaps:
+        fig.add_vrect(x0=gap["start_s"], x1=gap["end_s"], fillcolor="black", opacity=0.35)
+    if cursor_s is not None:
+        fig.add_vline(x=cursor_s, line_color="black", line_width=2)
+    fig.update_layout(
+        height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="time (s)", yaxis_title=label
+    )
+    return fig
+
+
+def replay_view(lib: Library) -> None:
+    """Play a session as if live: cursor, state as knowable then, running hold timer, 90 s cue."""
+    sid = st.session_state.get("session_id")
+    if not sid:
+        st.info("No session selected.")
+        return
+    row = lib.session(sid)
+    data = session_samples(str(row.file))
+    t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
+    st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {row.patient_id}")
+    if st.session_state.get("replay_session") != sid:
+        st.session_state.update(replay_session=sid, replay_pos=t0)
+    c1, c2, c3 = st.columns([1, 2, 4])
+    c1.toggle("Play", key="replay_playing")
+    c2.select_slider(
+        "Speed", REPLAY_SPEEDS, value=10, format_func=lambda v: f"{v}x", key="replay_speed"
+    )
+    c3.slider(
+        "Jump to (s)",
+        t0,
+        t1,
+        value=float(st.session_state["replay_pos"]),
+        step=1.0,
+        key="replay_jump",
+        on_change=lambda: st.session_state.update(replay_pos=st.session_state["replay_jump"]),
+    )
+    playing = bool(st.session_state.get("replay_playing"))
+
+    @st.fragment(run_every=REPLAY_TICK_S if playing else None)
+    def player() -> None:
+        pos = float(st.session_state["replay_pos"])
+        if st.session_state.get("replay_playing"):
+            pos = min(pos + REPLAY_TICK_S * st.session_state["replay_speed"], t1)
+            st.session_state["replay_pos"] = pos
+        now = replay_state(data, row.sensor_kind, pos)
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Time", fmt_clock(pos - t0))
+        m2.metric("State", now["state"])
+        m3.metric("Hold timer", fmt_clock(now["hold_s"]))
+        m4.metric("Holds reaching 90 s so far", now["adherent_so_far"])
+        if now["cue"]:
+            st.success(
+                "90 s reached: this hold counts. Breathe slowly, then move the ball an inch."
+            )
+        st.plotly_chart(
+            signal_figure(data, row.sensor_kind, now["segments"], [], cursor_s=pos),
+            width="stretch",
+            key="replay_chart",
+        )
+
+    player()
 
 
 def main() -> None:
@@ -189,7 +274,13 @@ def main() -> None:
     root = os.environ.get("HOLDTRACK_LIBRARY") or str(default_library_dir())
     lib = open_library(root)
     view = sidebar(lib)
-    {"Clinic": clinic_view, "Person": person_view, "Session": session_view}[view](lib)
+    pages = {
+        "Clinic": clinic_view,
+        "Person": person_view,
+        "Session": session_view,
+        "Replay": replay_view,
+    }
+    pages[view](lib)
 
 
 main()

@@ -200,3 +200,28 @@ def hold_rows(result: dict[str, Any]) -> pd.DataFrame:
             "micro_adjustments",
         ],
     )
+
+
+def replay_state(data: pd.DataFrame, kind: str, t_s: float) -> dict[str, Any]:
+    """What was knowable at time ``t_s`` of a replayed session: only samples up to then count.
+
+    Returns the current state, the running hold timer (seconds in the current hold, 0 when not
+    holding), whether the 90 s cue has sounded, and how many holds have reached 90 s so far.
+    """
+    from analysis import session_process
+
+    t0 = float(data["time_s"].iloc[0])
+    prefix = data[data["time_s"] <= t_s]
+    if len(prefix) < 2 or float(prefix["time_s"].iloc[-1]) - t0 <= 0:
+        return {"state": "idle", "hold_s": 0.0, "cue": False, "adherent_so_far": 0, "segments": []}
+    res = session_process(prefix, kind)
+    last = res.segments[-1]
+    hold_s = float(t_s - last["start_s"]) if last["state"] == "hold" else 0.0
+    return {
+        "state": last["state"],
+        "hold_s": hold_s,
+        "cue": hold_s >= ADHERENT_HOLD_S,
+        # The ongoing hold is among the holds, measured up to t_s.
+        "adherent_so_far": sum(h.adherent for h in res.holds),
+        "segments": res.segments,
+    }

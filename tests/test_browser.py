@@ -123,4 +123,13 @@ def test_every_page_renders(dashboard_url: str):
             expect(charts.nth(i).locator(".main-svg").first).to_be_visible(timeout=30_000)
         _no_exception(page)
         page.screenshot(path=str(SHOTS / "session.png"), full_page=True)
+
+        # Replay: the player with its cursor chart.
+        radio.filter(has_text="Replay").click()
+        expect(page.get_by_text("Hold timer")).to_be_visible(timeout=30_000)
+        expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(
+            timeout=30_000
+        )
+        _no_exception(page)
+        page.screenshot(path=str(SHOTS / "replay.png"), full_page=True)
         browser.close()

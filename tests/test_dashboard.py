@@ -197,3 +197,41 @@ def test_session_page_shows_the_analysis(app: AppTest, sample_library: Library, 
     holds_table = app.dataframe[0].value
     assert len(holds_table) == len(expected.holds)
     assert list(holds_table["reached_90_s"]) == [h.adherent for h in expected.holds]
+
+
+def test_replay_page_shows_what_was_knowable(app: AppTest, sample_library: Library):
+    from dashboard.views import replay_state
+
+    app.sidebar.selectbox(key="patient").set_value("anna").run()
+    sid = app.session_state["session_id"]
+    app.sidebar.radio(key="view").set_value("Replay").run()
+    assert not app.exception
+    assert _metrics(app)["Time"] == "0:00"
+    data = read_session(sample_library.session(sid).file).data
+    # Find a moment 100 s into a hold, from the full analysis, and jump there.
+    first_long = next(h for h in session_process(data).holds if h.duration_s > 110)
+    t = round(first_long.start_s + 100)
+    app.slider(key="replay_jump").set_value(float(t)).run()
+    assert not app.exception
+    expected = replay_state(data, sample_library.session(sid).sensor_kind, float(t))
+    m = _metrics(app)
+    assert m["State"] == expected["state"] == "hold"
+    minutes, seconds = divmod(int(round(expected["hold_s"])), 60)
+    assert m["Hold timer"] == f"{minutes}:{seconds:02d}"
+    assert abs(expected["hold_s"] - 100) <= 3
+    assert m["Holds reaching 90 s so far"] == str(expected["adherent_so_far"])
+    assert any("90 s reached" in s.value for s in app.success)
+    # Playing advances by the speed each tick.
+    app.toggle(key="replay_playing").set_value(True).run()
+    assert _metrics(app)["Time"] != m["Time"]
+
+
+def test_session_report(sample_library: Library):
+    from dashboard.report import session_report_html
+
+    row = sample_library.sessions("anna")[0]
+    result = sample_library.analysis(row.id)
+    page = session_report_html(row, result)
+    assert result["summary"]["verdict"] in page
+    assert page.count("<tr><td>") == len(result["holds"])
+    assert "<script" not in page
