@@ -14,7 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.library import ImportRejected, Library, default_library_dir, import_sample_set
+from dashboard.library import (
+    ImportRejected,
+    Library,
+    Prescription,
+    default_library_dir,
+    import_sample_set,
+)
 from dashboard.report import session_report_html
 from dashboard.views import (
     clinic_table,
@@ -102,7 +108,9 @@ def import_uploads(lib: Library, uploads: list, patient: str | None) -> None:
 def clinic_view(lib: Library) -> None:
     """Every patient in one table, with flags."""
     st.header("Clinic")
-    table = clinic_table(lib.sessions())
+    table = clinic_table(
+        lib.sessions(), prescriptions={p: lib.prescription(p) for p in lib.patients()}
+    )
     if table.empty:
         st.info("The library has no sessions yet.")
         return
@@ -131,7 +139,12 @@ def person_view(lib: Library) -> None:
     c3.metric("Minutes in adherent holds", f"{sum(s.adherent_hold_s for s in sessions) / 60:.1f}")
     st.subheader("Per week")
     st.dataframe(progress_table(sessions, "W-MON"), hide_index=True, width="stretch")
-    st.caption("Prescription: 3 to 4 routines of about 10 minutes a week, holds of 90 s or more.")
+    rx = lib.prescription(patient)
+    st.caption(
+        f"Prescription: {rx.routines_per_week_min} to {rx.routines_per_week_max} routines of about "
+        f"{rx.routine_min:g} minutes a week, holds of {rx.hold_target_s:g} s or more."
+    )
+    prescription_editor(lib, patient, rx)
     st.subheader("Per day")
     daily = progress_table(sessions, "D")
     st.dataframe(daily, hide_index=True, width="stretch")
@@ -141,6 +154,23 @@ def person_view(lib: Library) -> None:
     st.plotly_chart(fig, width="stretch")
     st.subheader("Hold time per body site")
     st.dataframe(site_minutes(sessions), hide_index=True, width="stretch")
+
+
+def prescription_editor(lib: Library, patient: str, rx: Prescription) -> None:
+    """Let the clinician change this person's prescription."""
+    with st.expander("Edit prescription"), st.form("prescription"):
+        lo = st.number_input("Routines a week, at least", 0, 21, rx.routines_per_week_min)
+        hi = st.number_input("Routines a week, at most", 0, 21, rx.routines_per_week_max)
+        minutes = st.number_input("Minutes per routine", 1.0, 240.0, float(rx.routine_min))
+        target = st.number_input("Hold target (s)", 10.0, 600.0, float(rx.hold_target_s))
+        if st.form_submit_button("Save"):
+            try:
+                lib.set_prescription(patient, Prescription(int(lo), int(hi), minutes, target))
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.success("Saved.")
+                st.rerun()
 
 
 def session_view(lib: Library) -> None:

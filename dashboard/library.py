@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     duration_s REAL NOT NULL,
     imported_utc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS prescriptions (
+    patient_id TEXT PRIMARY KEY,
+    routines_per_week_min INTEGER NOT NULL,
+    routines_per_week_max INTEGER NOT NULL,
+    routine_min REAL NOT NULL,
+    hold_target_s REAL NOT NULL
+);
 CREATE INDEX IF NOT EXISTS sessions_patient ON sessions (patient_id, start_utc);
 CREATE TABLE IF NOT EXISTS analyses (
     session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
@@ -54,6 +61,22 @@ CREATE TABLE IF NOT EXISTS analyses (
     result_json TEXT NOT NULL
 );
 """
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """What the clinician asked for; SPEC section 4 defaults unless set per person."""
+
+    routines_per_week_min: int = 3
+    routines_per_week_max: int = 4
+    routine_min: float = 10.0
+    hold_target_s: float = 90.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.routines_per_week_min <= self.routines_per_week_max <= 21:
+            raise ValueError("routines per week: need 0 <= minimum <= maximum <= 21")
+        if not (0 < self.routine_min <= 240 and 10 <= self.hold_target_s <= 600):
+            raise ValueError("routine length must be 0-240 min and the hold target 10-600 s")
 
 
 class ImportRejected(ValueError):
@@ -281,6 +304,35 @@ class Library:
         """Every patient id in the library, sorted."""
         with self._db() as db:
             return [r[0] for r in db.execute("SELECT DISTINCT patient_id FROM sessions ORDER BY 1")]
+
+    def prescription(self, patient_id: str) -> Prescription:
+        """The person's prescription (the defaults unless one was set)."""
+        with self._db() as db:
+            r = db.execute(
+                "SELECT * FROM prescriptions WHERE patient_id = ?", (patient_id,)
+            ).fetchone()
+        if r is None:
+            return Prescription()
+        return Prescription(
+            r["routines_per_week_min"],
+            r["routines_per_week_max"],
+            r["routine_min"],
+            r["hold_target_s"],
+        )
+
+    def set_prescription(self, patient_id: str, rx: Prescription) -> None:
+        """Store a person's prescription."""
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO prescriptions VALUES (?, ?, ?, ?, ?)",
+                (
+                    patient_id,
+                    rx.routines_per_week_min,
+                    rx.routines_per_week_max,
+                    rx.routine_min,
+                    rx.hold_target_s,
+                ),
+            )
 
     def session(self, session_id: str) -> SessionRow:
         """One indexed session by id (KeyError if absent)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,21 +10,11 @@ import pandas as pd
 from tsdownsample import MinMaxDownsampler
 
 from analysis import ADHERENT_HOLD_S
-from dashboard.library import SessionRow
+from dashboard.library import Prescription, SessionRow
 
 PLOT_POINTS = 2000
 MOSTLY_ROLLING = 0.5  # rolling share of loaded time that flags a patient
 NO_DATA_DAYS = 3
-
-
-@dataclass(frozen=True)
-class Prescription:
-    """What the clinician asked for (SPEC section 4 defaults)."""
-
-    routines_per_week_min: int = 3
-    routines_per_week_max: int = 4
-    routine_min: float = 10.0
-    hold_target_s: float = ADHERENT_HOLD_S
 
 
 def monitoring_band(days_with_data: int) -> str:
@@ -38,9 +27,12 @@ def monitoring_band(days_with_data: int) -> str:
 
 
 def clinic_table(
-    sessions: list[SessionRow], now: datetime | None = None, rx: Prescription = Prescription()
+    sessions: list[SessionRow],
+    now: datetime | None = None,
+    prescriptions: dict[str, Prescription] | None = None,
 ) -> pd.DataFrame:
     """One row per patient: last session, days with data, band, adherence, trend and flags."""
+    prescriptions = prescriptions or {}
     now = now or datetime.now(UTC)
     rows = []
     by_patient: dict[str, list[SessionRow]] = {}
@@ -48,6 +40,7 @@ def clinic_table(
         by_patient.setdefault(s.patient_id, []).append(s)
     week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
     for patient, items in sorted(by_patient.items()):
+        rx = prescriptions.get(patient, Prescription())
         items = sorted(items, key=lambda s: s.start_utc)
         last = items[-1].start_utc
         recent = [s for s in items if now - timedelta(days=30) < s.start_utc <= now]
@@ -69,6 +62,7 @@ def clinic_table(
                 "days with data (30 d)": days,
                 "band": monitoring_band(days),
                 "routines this week": len(this_week),
+                "on target": rx.routines_per_week_min <= len(this_week),
                 "prescribed": f"{rx.routines_per_week_min}-{rx.routines_per_week_max}",
                 "holds >= 90 s this week": f"{adherent} of {holds}",
                 "trend": hold_trend(items),

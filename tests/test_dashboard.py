@@ -235,3 +235,27 @@ def test_session_report(sample_library: Library):
     assert result["summary"]["verdict"] in page
     assert page.count("<tr><td>") == len(result["holds"])
     assert "<script" not in page
+
+
+def test_prescription_is_stored_and_validated(tmp_path: Path):
+    from dashboard.library import Prescription
+
+    lib = Library(tmp_path / "lib")
+    assert lib.prescription("anna") == Prescription()
+    lib.set_prescription("anna", Prescription(4, 5, 12.0, 120.0))
+    assert Library(tmp_path / "lib").prescription("anna") == Prescription(4, 5, 12.0, 120.0)
+    with pytest.raises(ValueError, match="routines per week"):
+        Prescription(5, 4)
+
+
+def test_clinic_uses_each_prescription():
+    from dashboard.library import Prescription
+
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    rows = [_row("a", d, now) for d in (0.1, 1, 2)]
+    table = clinic_table(rows, now=now, prescriptions={"a": Prescription(4, 5)}).set_index(
+        "patient"
+    )
+    assert table.loc["a", "prescribed"] == "4-5"
+    assert not table.loc["a", "on target"]
+    assert clinic_table(rows, now=now).set_index("patient").loc["a", "on target"]
