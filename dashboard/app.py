@@ -28,6 +28,7 @@ from dashboard.views import (
     plot_signal,
     progress_table,
     replay_state,
+    session_list,
     site_minutes,
 )
 from sensing.session import read_session
@@ -119,8 +120,25 @@ def clinic_view(lib: Library) -> None:
     c1.metric("People", len(table))
     c2.metric("Flagged", flagged)
     c3.metric("With data on 16+ of 30 days", int((table["band"] == "16-30").sum()))
-    st.dataframe(table, hide_index=True, width="stretch")
-    st.caption("Pick a person in the sidebar and switch to Person to see their progress.")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="clinic_table",
+        on_select=lambda: open_selected(
+            "clinic_table", list(table["patient"]), "patient", "Person"
+        ),
+        selection_mode="single-row",
+    )
+    st.caption("Select a person's row to open their progress.")
+
+
+def open_selected(table_key: str, values: list[str], state_key: str, view: str) -> None:
+    """Click-through: a row selected in a table opens that person or session in another view."""
+    rows = st.session_state[table_key].selection.rows
+    if rows:
+        st.session_state[state_key] = values[rows[0]]
+        st.session_state["view"] = view
 
 
 def person_view(lib: Library) -> None:
@@ -154,6 +172,19 @@ def person_view(lib: Library) -> None:
     st.plotly_chart(fig, width="stretch")
     st.subheader("Hold time per body site")
     st.dataframe(site_minutes(sessions), hide_index=True, width="stretch")
+    st.subheader("Sessions")
+    listing = session_list(sessions)
+    st.dataframe(
+        listing,
+        hide_index=True,
+        width="stretch",
+        key="person_sessions",
+        on_select=lambda: open_selected(
+            "person_sessions", [s.id for s in sessions], "session_id", "Session"
+        ),
+        selection_mode="single-row",
+    )
+    st.caption("Select a session's row to open it.")
 
 
 def prescription_editor(lib: Library, patient: str, rx: Prescription) -> None:

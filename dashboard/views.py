@@ -219,3 +219,16 @@ def replay_state(data: pd.DataFrame, kind: str, t_s: float) -> dict[str, Any]:
         "adherent_so_far": sum(h.adherent for h in res.holds),
         "segments": res.segments,
     }
+
+
+def session_list(sessions: list[SessionRow]) -> pd.DataFrame:
+    """A person's sessions, newest first, one line each."""
+    return pd.DataFrame(
+        {
+            "start (UTC)": [s.start_utc.strftime("%Y-%m-%d %H:%M") for s in sessions],
+            "body site": [s.body_site or "-" for s in sessions],
+            "minutes": [round(s.duration_s / 60, 1) for s in sessions],
+            "holds >= 90 s": [f"{s.adherent_holds} of {s.n_holds}" for s in sessions],
+            "longest hold s": [round(s.longest_hold_s) for s in sessions],
+        }
+    )

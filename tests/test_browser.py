@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "screenshots"
+ROW_1_Y = 35 + 17  # header row, then the middle of the first data row (pixels)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -105,8 +106,8 @@ def test_every_page_renders(dashboard_url: str):
 
         radio = page.locator('[data-testid="stSidebar"] [role="radiogroup"] label')
 
-        # Person: progress tables and the longest-hold chart.
-        radio.filter(has_text="Person").click()
+        # Person, by clicking through from the clinic table (row marker of the first row).
+        page.locator('[data-testid="stDataFrame"]').first.click(position={"x": 18, "y": ROW_1_Y})
         expect(page.get_by_role("heading", name="Progress: anna")).to_be_visible(timeout=30_000)
         expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(
             timeout=30_000
@@ -114,8 +115,10 @@ def test_every_page_renders(dashboard_url: str):
         _no_exception(page)
         page.screenshot(path=str(SHOTS / "person.png"), full_page=True)
 
-        # Session: the signal with state bands and the hold chart.
-        radio.filter(has_text="Session").click()
+        # Session, by clicking through from the person's session list (its last table).
+        sessions = page.locator('[data-testid="stDataFrame"]').last
+        sessions.scroll_into_view_if_needed()
+        sessions.click(position={"x": 18, "y": ROW_1_Y})
         expect(page.get_by_text("holds reached 90 s").first).to_be_visible(timeout=30_000)
         charts = page.locator('[data-testid="stPlotlyChart"]')
         expect(charts).to_have_count(2, timeout=30_000)
