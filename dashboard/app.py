@@ -18,6 +18,7 @@ from dashboard.library import (
     ImportRejected,
     Library,
     Prescription,
+    SessionRow,
     default_library_dir,
     import_sample_set,
 )
@@ -204,13 +205,21 @@ def prescription_editor(lib: Library, patient: str, rx: Prescription) -> None:
                 st.rerun()
 
 
-def session_view(lib: Library) -> None:
-    """The signal with its states, every hold against the 90 s line, and a verdict."""
+def selected_session(lib: Library) -> SessionRow | None:
+    """The session picked in the sidebar (a note on the page when there is none)."""
     sid = st.session_state.get("session_id")
     if not sid:
         st.info("No session selected.")
+        return None
+    return lib.session(sid)
+
+
+def session_view(lib: Library) -> None:
+    """The signal with its states, every hold against the 90 s line, and a verdict."""
+    row = selected_session(lib)
+    if row is None:
         return
-    row = lib.session(sid)
+    sid = row.id
     result = lib.analysis(sid)
     s = result["summary"]
     st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {row.patient_id}")
@@ -278,11 +287,10 @@ def signal_figure(
 
 def replay_view(lib: Library) -> None:
     """Play a session as if live: cursor, state as knowable then, running hold timer, 90 s cue."""
-    sid = st.session_state.get("session_id")
-    if not sid:
-        st.info("No session selected.")
+    row = selected_session(lib)
+    if row is None:
         return
-    row = lib.session(sid)
+    sid = row.id
     data = session_samples(str(row.file))
     t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
     st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {row.patient_id}")

@@ -191,6 +191,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def _add_library_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--library", type=Path, help="library folder (default: the per-user data folder)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     from sensing.simulate import DEFAULT_RATE_HZ, SCENARIOS, SENSOR_KINDS, SETUPS
@@ -250,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate, copy, index and analyse session files into the session library.",
     )
     i.add_argument("files", type=Path, nargs="+", metavar="FILE", help="session files")
-    i.add_argument("--library", type=Path, help="library folder (default: per-user data folder)")
+    _add_library_option(i)
     i.add_argument("--patient", help="person id (for files without one, such as CSV)")
     i.add_argument("--site", help="body site, e.g. 'upper back'")
     i.set_defaults(func=cmd_import)
@@ -261,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the Streamlit dashboard on the session library; an empty library "
         "starts with the bundled sample sessions.",
     )
-    d.add_argument("--library", type=Path, help="library folder (default: per-user data folder)")
+    _add_library_option(d)
     d.add_argument("--samples", action="store_true", help="import the sample sessions first")
     d.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     d.add_argument("--port", type=int, default=8501, help="port (default 8501)")
