@@ -191,6 +191,30 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def cmd_decode(args: argparse.Namespace) -> int:
+    """Decode packets as the device sends them and print the samples as JSON."""
+    from sensing.devices import DECODERS
+
+    decoder = DECODERS[args.model]()
+    samples = []
+    for text in args.hex:
+        try:
+            packet = bytes.fromhex(text.replace(":", "").replace(" ", ""))
+        except ValueError as exc:
+            raise CliError(f"decode: {text!r} is not hex ({exc})") from exc
+        samples += decoder.feed(packet)
+    st = decoder.stats
+    if not samples and st.malformed:
+        raise CliError(f"decode: {args.model}: no samples: {st.last_reason}")
+    out = {
+        "model": args.model,
+        "samples": [s.to_dict() for s in samples],
+        "skipped": {"malformed": st.malformed, "bytes": st.skipped_bytes, "reasons": st.reasons},
+    }
+    sys.stdout.write(json.dumps(out) + "\n")
+    return EXIT_OK
+
+
 def _add_library_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--library", type=Path, help="library folder (default: the per-user data folder)"
@@ -249,6 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("src", type=Path, metavar="SRC", help="input session file")
     c.add_argument("dst", type=Path, metavar="DST", help="output file, .csv or .parquet")
     c.set_defaults(func=cmd_convert)
+
+    from sensing.devices import DECODERS
+
+    dec = sub.add_parser(
+        "decode",
+        help="decode raw sensor packets (hex) to samples",
+        description="Decode packets as the device sends them (hex, one argument per "
+        "notification) and print the samples in SPEC units as JSON. A bad packet gets a "
+        "one-line reason.",
+    )
+    dec.add_argument("model", choices=sorted(DECODERS), help="device family")
+    dec.add_argument("hex", nargs="+", metavar="HEX", help="one notification as hex")
+    dec.set_defaults(func=cmd_decode)
 
     i = sub.add_parser(
         "import",

@@ -1,0 +1,31 @@
+"""One decoder per device family: bytes as the device sends them in, samples in SPEC units out.
+
+Every decoder is a small stateful object with ``feed(data: bytes) -> list[Sample]`` (state only
+where the protocol needs it: byte-stream resync, line re-framing, timestamp unwrapping) and a
+``stats`` counter of what it skipped. Malformed input is counted and skipped, never raised.
+"""
+
+from __future__ import annotations
+
+from sensing.devices.base import DecodeStats, Sample
+from sensing.devices.nus import HoldtrackLineDecoder
+from sensing.devices.thingy import ThingyRawDecoder
+from sensing.devices.tindeq import TindeqDecoder
+from sensing.devices.witmotion import WitMotionDecoder
+
+DECODERS = {
+    "witmotion": WitMotionDecoder,
+    "thingy52": ThingyRawDecoder,
+    "tindeq": TindeqDecoder,
+    "holdtrack-line": HoldtrackLineDecoder,
+}
+
+__all__ = [
+    "DECODERS",
+    "DecodeStats",
+    "HoldtrackLineDecoder",
+    "Sample",
+    "ThingyRawDecoder",
+    "TindeqDecoder",
+    "WitMotionDecoder",
+]

@@ -1,0 +1,42 @@
+"""What every decoder returns: samples with SPEC section 2 columns, and skip counters."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+G = 9.80665
+DEG = math.pi / 180.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample: SPEC column name -> value in SI units, and the device clock if it has one."""
+
+    values: dict[str, float]
+    device_time_s: float | None = None
+
+    def to_dict(self) -> dict[str, float | None]:
+        """JSON-ready form."""
+        return {"device_time_s": self.device_time_s, **self.values}
+
+
+@dataclass
+class DecodeStats:
+    """What a decoder skipped: counted, never raised."""
+
+    packets: int = 0
+    samples: int = 0
+    malformed: int = 0  # packets or frames that could not be decoded
+    skipped_bytes: int = 0  # garbage bytes dropped while resynchronising
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def bad(self, reason: str) -> None:
+        """Count one malformed packet or frame, by reason."""
+        self.malformed += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    @property
+    def last_reason(self) -> str | None:
+        """The most recently added reason (for one-line messages)."""
+        return next(reversed(self.reasons), None)
