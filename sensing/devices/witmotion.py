@@ -44,6 +44,19 @@ def decode_frame(frame: bytes) -> tuple[Sample, tuple[float, float, float]]:
     return Sample(dict(zip(cols, acc + gyro))), angles
 
 
+def encode_frame(
+    acc_ms2: tuple[float, float, float], gyro_rads: tuple[float, float, float]
+) -> bytes:
+    """A ``55 61`` frame as the sensor would send it (angles zero), for virtual sensors."""
+
+    def i16(x: float) -> int:
+        return max(-32768, min(32767, round(x)))
+
+    acc = [i16(a / G / 16 * 32768) for a in acc_ms2]
+    gyro = [i16(w / DEG / 2000 * 32768) for w in gyro_rads]
+    return bytes([0x55, DATA_FLAG]) + struct.pack("<9h", *acc, *gyro, 0, 0, 0)
+
+
 class WitMotionDecoder:
     """Byte-stream decoder: frames may be split across notifications or follow garbage."""
 
