@@ -1,0 +1,120 @@
+"""Crash-safe recording: an append-only journal flushed to disk at least once a second.
+
+While recording, samples go to ``NAME.htjournal``: one JSON header line (the session metadata),
+then one CSV line per sample (``time_s`` and the sensor columns) and ``#gap,start,end`` lines
+for data gaps. After a crash (even ``kill -9``) at most the last unflushed second is lost and a
+half-written last line is ignored; :func:`recover` (or the next recording start) turns the
+journal into a normal ``.parquet`` recording.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pandas as pd
+
+from analysis.columns import SENSOR_COLUMNS
+from sensing.session import Session, SessionMeta, write_recording
+
+SUFFIX = ".htjournal"
+FLUSH_EVERY_S = 1.0
+
+
+class Journal:
+    """Append samples for one session; flush and fsync at least every ``FLUSH_EVERY_S``."""
+
+    def __init__(self, path: Path, meta: SessionMeta) -> None:
+        self.path = Path(path)
+        if self.path.suffix != SUFFIX:
+            raise ValueError(f"a journal file ends in {SUFFIX}")
+        self.meta = meta
+        self.columns = SENSOR_COLUMNS[meta.sensor_kind]
+        self.samples = 0
+        # Kept open across appends; "x" never overwrites an existing journal.
+        self._f: IO[str] = open(self.path, "x", encoding="utf-8")  # noqa: SIM115
+        self._f.write(json.dumps(meta.to_dict()) + "\n")
+        self._last_flush = time.monotonic()
+        self.flush()
+
+    def append(self, time_s: float, values: dict[str, float]) -> None:
+        """One sample (SPEC columns of the journal's sensor kind)."""
+        row = [repr(float(time_s))] + [repr(float(values[c])) for c in self.columns]
+        self._f.write(",".join(row) + "\n")
+        self.samples += 1
+        if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
+            self.flush()
+
+    def gap(self, start_s: float, end_s: float) -> None:
+        """Mark a data gap (a dropout between two received samples)."""
+        self._f.write(f"#gap,{start_s!r},{end_s!r}\n")
+
+    def flush(self) -> None:
+        """Push everything written so far to the disk."""
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        self._last_flush = time.monotonic()
+
+    def close(self) -> None:
+        """Flush and close (the journal stays until it is finished)."""
+        if not self._f.closed:
+            self.flush()
+            self._f.close()
+
+    def finish(self, out: Path | None = None) -> Path:
+        """Close and convert to a ``.parquet`` recording; the journal is removed afterwards."""
+        self.close()
+        return recover(self.path, out)
+
+
+def read_journal(path: Path) -> Session:
+    """The samples and metadata in a journal, ignoring a half-written last line."""
+    path = Path(path)
+    with open(path, encoding="utf-8", errors="replace") as f:
+        header = f.readline()
+        try:
+            meta = SessionMeta.from_dict(json.loads(header))
+        except (json.JSONDecodeError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path.name}: not a holdtrack journal ({exc})") from exc
+        columns = SENSOR_COLUMNS[meta.sensor_kind]
+        rows: list[list[float]] = []
+        gaps: list[tuple[float, float]] = []
+        for line in f:
+            if not line.endswith("\n"):
+                break  # cut off by a crash
+            if line.startswith("#gap,"):
+                _, a, b = line.strip().split(",")
+                gaps.append((float(a), float(b)))
+                continue
+            parts = line.rstrip("\n").split(",")
+            if len(parts) != len(columns) + 1:
+                continue
+            try:
+                rows.append([float(x) for x in parts])
+            except ValueError:
+                continue
+    arr = np.array(rows, dtype=np.float64).reshape(-1, len(columns) + 1)
+    data = pd.DataFrame(arr, columns=["time_s", *columns])
+    meta.gaps = sorted({(float(a), float(b)) for a, b in [*meta.gaps, *gaps]})
+    return Session(data=data, meta=meta)
+
+
+def recover(path: Path, out: Path | None = None) -> Path:
+    """Turn a journal (finished or cut off by a crash) into a ``.parquet`` recording."""
+    path = Path(path)
+    session = read_journal(path)
+    if len(session.data) < 2:
+        raise ValueError(f"{path.name}: fewer than 2 samples were recorded")
+    out = out or path.with_suffix(".parquet")
+    write_recording(session, out)
+    path.unlink()
+    return out
+
+
+def unfinished(folder: Path) -> list[Path]:
+    """Journals in ``folder`` left by a recording that did not finish."""
+    return sorted(Path(folder).glob(f"*{SUFFIX}"))
