@@ -121,17 +121,22 @@ def clinic_view(lib: Library) -> None:
     c1.metric("People", len(table))
     c2.metric("Flagged", flagged)
     c3.metric("With data on 16+ of 30 days", int((table["band"] == "16-30").sum()))
+    clickable_table(table, "clinic_table", list(table["patient"]), "patient", "Person")
+    st.caption("Select a person's row to open their progress.")
+
+
+def clickable_table(
+    table: pd.DataFrame, key: str, values: list[str], state_key: str, view: str
+) -> None:
+    """A table whose selected row opens ``values[row]`` (as ``state_key``) in ``view``."""
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        key="clinic_table",
-        on_select=lambda: open_selected(
-            "clinic_table", list(table["patient"]), "patient", "Person"
-        ),
+        key=key,
+        on_select=lambda: open_selected(key, values, state_key, view),
         selection_mode="single-row",
     )
-    st.caption("Select a person's row to open their progress.")
 
 
 def open_selected(table_key: str, values: list[str], state_key: str, view: str) -> None:
@@ -175,16 +180,7 @@ def person_view(lib: Library) -> None:
     st.dataframe(site_minutes(sessions), hide_index=True, width="stretch")
     st.subheader("Sessions")
     listing = session_list(sessions)
-    st.dataframe(
-        listing,
-        hide_index=True,
-        width="stretch",
-        key="person_sessions",
-        on_select=lambda: open_selected(
-            "person_sessions", [s.id for s in sessions], "session_id", "Session"
-        ),
-        selection_mode="single-row",
-    )
+    clickable_table(listing, "person_sessions", [s.id for s in sessions], "session_id", "Session")
     st.caption("Select a session's row to open it.")
 
 
