@@ -73,3 +73,51 @@ def test_connect_to_absent_device_fails_fast():
             return time.monotonic() - t0
 
     assert asyncio.run(scenario()) < 2.0
+
+
+def test_recorder_survives_link_drops(tmp_path):
+    from sensing.journal import Journal, read_journal
+    from sensing.recorder import Recorder
+    from sensing.session import SessionMeta
+
+    cfg = SimConfig(
+        "imu", "floor", "good_holder", seed=5, rate_hz=50.0, packet_loss=0.0,
+        dropouts_per_min=0.0, timestamps="device",
+    )  # fmt: skip
+    data = simulate(cfg).session.data.iloc[:3000].reset_index(drop=True)
+    speed = 10.0
+
+    async def scenario():
+        async with VirtualRadio() as radio:
+            dev = VirtualWitMotion(radio, ADDRESS)
+            await dev.start()
+            found = await BleakScanner.discover(timeout=1.0, return_adv=True, backend=BumbleScanner)
+            journal = Journal(tmp_path / "r.htjournal", SessionMeta("imu", nominal_rate_hz=50.0))
+            rec = Recorder(
+                found[ADDRESS][0], "witmotion", journal, 50.0, time_scale=speed,
+                client_kwargs={"backend": BumbleClient},
+            )  # fmt: skip
+            stop = asyncio.Event()
+            task = asyncio.create_task(rec.run(stop))
+            await asyncio.sleep(1.0)
+            stream = asyncio.create_task(dev.stream(data, speed=speed))
+            for _ in range(3):
+                await asyncio.sleep(1.5)
+                await dev.drop_link()
+            await stream
+            await asyncio.sleep(0.5)
+            stop.set()
+            status = await task
+            journal.close()
+            return dev, status
+
+    dev, status = asyncio.run(scenario())
+    kept = read_journal(tmp_path / "r.htjournal")
+    assert status.connects == 4  # first connection plus one per drop
+    assert len(kept.data) >= 0.97 * dev.sent_while_connected
+    assert len(status.gaps) == 3 and len(kept.meta.gaps) == 3
+    for a, b in status.gaps:
+        assert 0.0 < b - a <= 5.0  # short enough not to split a hold
+    # The stamped timeline runs at the source's pace: 3000 samples at 50 Hz span ~60 s.
+    span = kept.data["time_s"].iloc[-1] - kept.data["time_s"].iloc[0]
+    assert span == pytest.approx(data["time_s"].iloc[-1] - data["time_s"].iloc[0], abs=2.0)

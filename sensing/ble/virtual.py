@@ -56,6 +56,7 @@ class VirtualWitMotion:
             )
         )
         self._stream: asyncio.Task[None] | None = None
+        self.sent_while_connected = 0
 
     def _on_write(self, _connection: object, value: bytes) -> None:
         value = bytes(value)
@@ -86,8 +87,16 @@ class VirtualWitMotion:
             delay = start + ti / speed - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if self.device.connections:
+                self.sent_while_connected += 1
             await self.device.notify_subscribers(self.notify_char, frame)
         return len(t)
+
+    async def drop_link(self) -> None:
+        """Drop every connection from the sensor's side (it keeps advertising)."""
+        for conn in list(self.device.connections.values()):
+            with contextlib.suppress(Exception):
+                await conn.disconnect()
 
     async def stop(self) -> None:
         """Stop advertising and streaming."""
