@@ -215,6 +215,51 @@ def cmd_decode(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    """Record a sensor into a session file (virtual sensors only, for now)."""
+    import asyncio
+
+    from sensing.recorder import record_virtual
+
+    if args.virtual is None:
+        raise CliError("record: only --virtual FILE is available in this version")
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"{args.virtual.name.split('.')[0]}-recorded.parquet"
+    try:
+        path = asyncio.run(
+            record_virtual(
+                args.virtual,
+                args.model,
+                out,
+                speed=args.speed,
+                drop_every_s=args.drop_every,
+                patient_id=args.patient,
+                body_site=args.site,
+            )
+        )
+    except (ValueError, OSError) as exc:
+        raise CliError(f"record: {exc}") from exc
+    log.info("recorded %s", path)
+    return EXIT_OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Turn unfinished recordings (journals) into session files."""
+    from sensing.journal import recover, unfinished
+
+    paths = unfinished(args.path) if args.path.is_dir() else [args.path]
+    if not paths:
+        log.info("nothing to recover in %s", args.path)
+    failed = False
+    for p in paths:
+        try:
+            log.info("recovered %s", recover(p))
+        except (ValueError, OSError) as exc:
+            print(f"holdtrack: {p}: {exc}", file=sys.stderr)
+            failed = True
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
 def _add_library_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--library", type=Path, help="library folder (default: the per-user data folder)"
@@ -286,6 +331,30 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("model", choices=sorted(DECODERS), help="device family")
     dec.add_argument("hex", nargs="+", metavar="HEX", help="one notification as hex")
     dec.set_defaults(func=cmd_decode)
+
+    r = sub.add_parser(
+        "record",
+        help="record a sensor into a session file",
+        description="Record a sensor into a crash-safe session. --virtual FILE streams a "
+        "session's samples from a virtual sensor over an in-process Bluetooth link, through "
+        "the same bleak code as a real device.",
+    )
+    r.add_argument("--virtual", type=Path, metavar="FILE", help="session to stream virtually")
+    r.add_argument("--model", default="witmotion", choices=["witmotion"], help="device model")
+    r.add_argument("--speed", type=float, default=1.0, help="replay speed (x real time)")
+    r.add_argument("--drop-every", type=float, metavar="S", help="drop the link every S seconds")
+    r.add_argument("--patient", help="person id")
+    r.add_argument("--site", help="body site")
+    r.add_argument("--out", type=Path, default=Path("."), help="output folder")
+    r.set_defaults(func=cmd_record)
+
+    rc = sub.add_parser(
+        "recover",
+        help="finish recordings cut off by a crash",
+        description="Turn unfinished recordings (.htjournal) into .parquet session files.",
+    )
+    rc.add_argument("path", type=Path, metavar="PATH", help="a .htjournal file or a folder")
+    rc.set_defaults(func=cmd_recover)
 
     i = sub.add_parser(
         "import",

@@ -53,7 +53,7 @@ PROFILES = {
 class RecorderStatus:
     """What the recorder has done so far (for the live display and tests)."""
 
-    connected: bool = False
+    connected: bool = False  # connected, configured and subscribed
     samples: int = 0
     connects: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)
@@ -126,10 +126,10 @@ class Recorder:
                 continue
             attempt = 0
             self.status.connects += 1
-            self.status.connected = True
             try:
                 await self.profile.setup(client, self.rate_hz)
                 await client.start_notify(self.profile.notify_uuid, self._on_notify)
+                self.status.connected = True  # subscribed: samples flow from here
                 waiters = [
                     asyncio.ensure_future(stop.wait()),
                     asyncio.ensure_future(disconnected.wait()),
@@ -147,3 +147,82 @@ class Recorder:
                 log.info("disconnected; reconnecting")
         self.journal.flush()
         return self.status
+
+
+async def record_virtual(
+    source: Any,
+    model: str,
+    out: Any,
+    *,
+    speed: float = 1.0,
+    drop_every_s: float | None = None,
+    patient_id: str | None = None,
+    body_site: str | None = None,
+) -> Any:
+    """Record a virtual sensor streaming ``source``'s samples, through the real bleak path.
+
+    ``drop_every_s`` drops the radio link that often (wall time) to exercise reconnection.
+    Returns the path of the finished ``.parquet`` recording.
+    """
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bleak import BleakScanner
+
+    from sensing.ble.bumble_backend import BumbleClient, BumbleScanner, VirtualRadio
+    from sensing.ble.virtual import VirtualWitMotion
+    from sensing.session import SessionMeta, read_session
+
+    if model != "witmotion":
+        raise ValueError("virtual recording supports: witmotion")
+    session = read_session(Path(source))
+    if session.meta.sensor_kind != "imu":
+        raise ValueError(f"{Path(source).name}: a witmotion sensor streams IMU data with gyro")
+    data = session.data
+    dt = data["time_s"].diff().to_numpy()[1:]
+    rate = float(round(1.0 / float(max(1e-3, sorted(dt[dt > 0])[len(dt[dt > 0]) // 2]))))
+    rate = min(witmotion.RATE_CODES, key=lambda r: abs(r - rate))
+    address = "D1:00:00:00:00:01"
+    out = Path(out)
+    journal_path = out.with_suffix(".htjournal")
+    meta = SessionMeta(
+        sensor_kind="imu",
+        device_model=f"virtual {model}",
+        device_address=address,
+        nominal_rate_hz=float(rate),
+        patient_id=patient_id or session.meta.patient_id,
+        body_site=body_site or session.meta.body_site,
+        start_time_utc=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        extra={"virtual_source": Path(source).name, "speed": speed},
+    )
+    async with VirtualRadio() as radio:
+        dev = VirtualWitMotion(radio, address)
+        await dev.start()
+        found = await BleakScanner.discover(timeout=2.0, return_adv=True, backend=BumbleScanner)
+        if address not in found:
+            raise BleakError("virtual sensor not found")
+        journal = Journal(journal_path, meta)
+        rec = Recorder(
+            found[address][0],
+            model,
+            journal,
+            float(rate),
+            time_scale=speed,
+            client_kwargs={"backend": BumbleClient},
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(rec.run(stop))
+        while not rec.status.connected:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        stream = asyncio.create_task(dev.stream(data, speed=speed))
+        while drop_every_s and not stream.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(stream), drop_every_s)
+            if not stream.done():
+                await dev.drop_link()
+        await stream
+        await asyncio.sleep(0.5)
+        stop.set()
+        await task
+    return journal.finish(out)
