@@ -121,3 +121,40 @@ def test_recorder_survives_link_drops(tmp_path):
     # The stamped timeline runs at the source's pace: 3000 samples at 50 Hz span ~60 s.
     span = kept.data["time_s"].iloc[-1] - kept.data["time_s"].iloc[0]
     assert span == pytest.approx(data["time_s"].iloc[-1] - data["time_s"].iloc[0], abs=2.0)
+
+
+def test_record_virtual_command_keeps_the_holds(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from analysis import session_process
+    from sensing.session import write_recording
+
+    sim = simulate(SimConfig("imu", "floor", "good_holder", seed=8, rate_hz=20.0, packet_loss=0.0,
+                             dropouts_per_min=0.0, timestamps="device"))  # fmt: skip
+    session = sim.session
+    session.data = session.data[session.data["time_s"] <= 420].reset_index(drop=True)
+    src = tmp_path / "src.parquet"
+    write_recording(session, src)
+    run = subprocess.run(
+        [sys.executable, "-m", "holdtrack.cli", "record", "--virtual", str(src), "--speed", "20",
+         "--drop-every", "6", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "out" / "src-recorded.parquet"
+    recorded = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "holdtrack.cli", "analyze", str(out), "--json"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    source = session_process(session.data)
+    assert len(recorded["holds"]) == len(source.holds) >= 1
+    assert recorded["gaps"], "the dropped links are marked as gaps"
+    # The recording's clock starts at its own first sample: compare after the constant offset.
+    offset = recorded["holds"][0]["start_s"] - source.holds[0].start_s
+    for h, s in zip(recorded["holds"], source.holds):
+        assert abs(h["start_s"] - offset - s.start_s) <= 1.0
+        assert abs(h["end_s"] - offset - s.end_s) <= 1.0
