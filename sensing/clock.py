@@ -25,6 +25,11 @@ class SampleClock:
         self._anchor: float | None = None
         self._count = 0
         self._last: float | None = None
+        self._resync = False
+
+    def resync(self) -> None:
+        """The link dropped: the next packet starts a new anchor and the outage is a gap."""
+        self._resync = True
 
     def stamp(self, arrival_s: float, n: int) -> tuple[np.ndarray, tuple[float, float] | None]:
         """Times of the ``n`` samples in a packet that arrived at ``arrival_s``, and a gap if
@@ -35,13 +40,14 @@ class SampleClock:
         else:
             predicted_last = self._anchor + (self._count + n - 1) * self.period_s
             late = arrival_s - predicted_last
-            if late < 0:
-                self._anchor += late  # arrived earlier than predicted: less latency
-            elif late > self.gap_s:
+            if self._resync or late > self.gap_s:
                 assert self._last is not None
                 self._anchor = arrival_s - (n - 1) * self.period_s
                 self._count = 0
                 gap = (self._last, float(self._anchor))
+                self._resync = False
+            elif late < 0:
+                self._anchor += late  # arrived earlier than predicted: less latency
             else:
                 self._anchor += DRIFT_GAIN * late
         times = self._anchor + (self._count + np.arange(n)) * self.period_s

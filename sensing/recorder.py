@@ -144,6 +144,7 @@ class Recorder:
                 with contextlib.suppress(Exception):
                     await client.disconnect()
             if not stop.is_set():
+                self.clock.resync()  # whatever arrived during the outage is lost: a gap
                 log.info("disconnected; reconnecting")
         self.journal.flush()
         return self.status

@@ -121,3 +121,15 @@ def test_kill_9_loses_at_most_one_second(tmp_path: Path):
     assert kept > 400
     assert last - kept <= 200 + 20  # at most one second at 200 Hz (plus one print interval)
     np.testing.assert_array_equal(session.data["force_n"], np.arange(kept, dtype=float))
+
+
+def test_clock_resync_marks_even_a_short_outage():
+    clock = SampleClock(50.0)
+    for k in range(10):
+        clock.stamp(0.1 * (k + 1), 5)
+    clock.resync()
+    times, gap = clock.stamp(1.2, 5)  # only 0.1 s late: no gap by timing alone
+    assert gap is not None
+    assert gap[0] == pytest.approx(1.0, abs=0.01) and gap[1] == pytest.approx(1.12, abs=0.01)
+    _, gap = clock.stamp(1.3, 5)
+    assert gap is None
