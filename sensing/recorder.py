@@ -56,7 +56,8 @@ class RecorderStatus:
     connected: bool = False  # connected, configured and subscribed
     samples: int = 0
     connects: int = 0
-    gaps: list[tuple[float, float]] = field(default_factory=list)
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # every gap, any cause
+    link_gaps: int = 0  # gaps marked because the link dropped
     malformed: int = 0
 
 
@@ -85,6 +86,7 @@ class Recorder:
         self.clock = SampleClock(rate_hz)
         self.status = RecorderStatus()
         self._t0: float | None = None
+        self._reconnected = False
 
     def _on_notify(self, _char: Any, data: bytearray) -> None:
         loop_time = asyncio.get_running_loop().time()
@@ -98,7 +100,9 @@ class Recorder:
         times, gap = self.clock.stamp(arrival, len(samples))
         if gap is not None:
             self.status.gaps.append(gap)
+            self.status.link_gaps += self._reconnected
             self.journal.gap(*gap)
+        self._reconnected = False
         for t, s in zip(times, samples):
             self.journal.append(float(t), s.values)
         self.status.samples += len(samples)
@@ -145,6 +149,7 @@ class Recorder:
                     await client.disconnect()
             if not stop.is_set():
                 self.clock.resync()  # whatever arrived during the outage is lost: a gap
+                self._reconnected = True
                 log.info("disconnected; reconnecting")
         self.journal.flush()
         return self.status

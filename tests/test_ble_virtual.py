@@ -116,7 +116,10 @@ def test_recorder_survives_link_drops(tmp_path):
     kept = read_journal(tmp_path / "r.htjournal")
     assert status.connects == 4  # first connection plus one per drop
     assert len(kept.data) >= 0.97 * dev.sent_while_connected
-    assert len(status.gaps) == 3 and len(kept.meta.gaps) == 3
+    assert status.link_gaps == 3  # every dropped link is marked
+    # A stall of the machine running both ends can add a timing gap: that is marked too.
+    assert len(status.gaps) >= 3 and len(kept.meta.gaps) == len(status.gaps)
+    assert sum(b - a for a, b in status.gaps) < 0.1 * len(data) / 50.0
     for a, b in status.gaps:
         assert 0.0 < b - a <= 5.0  # short enough not to split a hold
     # The stamped timeline runs at the source's pace: 1000 samples at 50 Hz span ~20 s.
