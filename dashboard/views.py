@@ -202,22 +202,18 @@ def replay_state(data: pd.DataFrame, kind: str, t_s: float) -> dict[str, Any]:
     Returns the current state, the running hold timer (seconds in the current hold, 0 when not
     holding), whether the 90 s cue has sounded, and how many holds have reached 90 s so far.
     """
-    from analysis import session_process
+    from analysis.live import state_now
 
-    t0 = float(data["time_s"].iloc[0])
-    prefix = data[data["time_s"] <= t_s]
-    if len(prefix) < 2 or float(prefix["time_s"].iloc[-1]) - t0 <= 0:
-        return {"state": "idle", "hold_s": 0.0, "cue": False, "adherent_so_far": 0, "segments": []}
-    res = session_process(prefix, kind)
-    last = res.segments[-1]
-    hold_s = float(t_s - last["start_s"]) if last["state"] == "hold" else 0.0
+    now = state_now(data[data["time_s"] <= t_s], kind)
+    # The timer runs to the cursor, which may lie past the last sample before it.
+    hold_s = float(t_s - now.segments[-1]["start_s"]) if now.state == "hold" else 0.0
     return {
-        "state": last["state"],
+        "state": now.state,
         "hold_s": hold_s,
         "cue": hold_s >= ADHERENT_HOLD_S,
         # The ongoing hold is among the holds, measured up to t_s.
-        "adherent_so_far": sum(h.adherent for h in res.holds),
-        "segments": res.segments,
+        "adherent_so_far": now.adherent_holds,
+        "segments": now.segments,
     }
 
 

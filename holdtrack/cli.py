@@ -215,32 +215,139 @@ def cmd_decode(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_record(args: argparse.Namespace) -> int:
-    """Record a sensor into a session file (virtual sensors only, for now)."""
+def _run_until_interrupted(make: Any) -> Any:
+    """Run the coroutine ``make(stop)``; Ctrl-C or SIGTERM set ``stop`` so it ends cleanly."""
     import asyncio
+    import contextlib
+    import signal
 
-    from sensing.recorder import record_virtual
+    async def main() -> Any:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows has none
+                loop.add_signal_handler(sig, stop.set)
+        return await make(stop)
 
-    if args.virtual is None:
-        raise CliError("record: only --virtual FILE is available in this version")
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"{args.virtual.name.split('.')[0]}-recorded.parquet"
+    return asyncio.run(main())
+
+
+def _recover_folder(folder: Path) -> None:
+    """Finish recordings a crash left in ``folder`` before starting a new one."""
+    from sensing.journal import recover, unfinished
+
+    for journal in unfinished(folder):
+        try:
+            log.info("recovered an unfinished recording: %s", recover(journal))
+        except (ValueError, OSError) as exc:
+            log.warning("could not recover %s: %s", journal, exc)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """List nearby supported sensors."""
+    from sensing.ble.scan import ScanError, scan
+
+    async def run(_stop: Any) -> Any:
+        if not args.virtual:
+            return await scan(args.timeout)
+        from sensing.ble.bumble_backend import BumbleScanner, VirtualRadio
+        from sensing.ble.virtual import VIRTUAL_MODELS
+
+        async with VirtualRadio() as radio:
+            for i, cls in enumerate(VIRTUAL_MODELS.values()):
+                await cls(radio, f"D1:00:00:00:00:{i + 1:02X}").start()
+            return await scan(args.timeout, backend=BumbleScanner)
+
     try:
-        path = asyncio.run(
-            record_virtual(
-                args.virtual,
-                args.model,
-                out,
-                speed=args.speed,
-                drop_every_s=args.drop_every,
-                patient_id=args.patient,
-                body_site=args.site,
-            )
-        )
-    except (ValueError, OSError) as exc:
-        raise CliError(f"record: {exc}") from exc
-    log.info("recorded %s", path)
+        found = _run_until_interrupted(run)
+    except ScanError as exc:
+        raise CliError(f"scan: {exc}") from exc
+    shown = [f for f in found if args.all or f.profile is not None]
+    if args.json:
+        sys.stdout.write(json.dumps([f.to_dict() for f in shown]) + "\n")
+        return EXIT_OK
+    if not shown:
+        print(f"no supported sensor heard within {args.timeout:g} s", file=sys.stderr)
+        return EXIT_OK
+    print(f"{'model':<16} {'address':<38} {'RSSI':>5}  name")
+    for f in shown:
+        model = f.profile.model if f.profile else "-"
+        rssi = "" if f.rssi is None else str(f.rssi)
+        print(f"{model:<16} {f.device.address:<38} {rssi:>5}  {f.name or ''}")
     return EXIT_OK
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Record a sensor (or a virtual one) into a session file."""
+    from sensing.ble.scan import ScanError
+    from sensing.ble.virtual import Faults
+    from sensing.live import LiveDisplay
+    from sensing.profiles import RecordOptions
+    from sensing.recorder import RecordError
+
+    if (args.device is None) == (args.virtual is None):
+        raise CliError("record: give --device ADDRESS_OR_NAME, or --virtual FILE")
+    if args.virtual is not None and args.model is None:
+        raise CliError("record: --virtual needs --model (" + ", ".join(_models()) + ")")
+    try:
+        faults = Faults.parse(args.faults)
+    except ValueError as exc:
+        raise CliError(f"record: --faults: {exc}") from exc
+    if args.virtual is None and args.faults:
+        raise CliError("record: --faults applies to --virtual sensors only")
+    args.out.mkdir(parents=True, exist_ok=True)
+    _recover_folder(args.out)
+    options = RecordOptions(rate_hz=args.rate, tare=args.tare)
+    display = LiveDisplay(sys.stderr)
+
+    async def run(stop: Any) -> Any:
+        if args.virtual is not None:
+            from sensing.virtual_recording import record_virtual
+
+            path, _sensor, status = await record_virtual(
+                args.virtual, args.model, args.out, speed=args.speed, faults=faults,
+                patient_id=args.patient, body_site=args.site, options=options, stop=stop,
+                on_tick=display.tick,
+            )  # fmt: skip
+            return path, status
+        return await _record_device(args, options, stop, display)
+
+    try:
+        path, status = _run_until_interrupted(run)
+    except (ScanError, RecordError, ValueError, OSError) as exc:
+        raise CliError(f"record: {exc}") from exc
+    finally:
+        display.close()
+    gaps = len(status.gaps)
+    print(
+        f"recorded {status.samples} samples, {status.connects} connection(s), {gaps} gap(s), "
+        f"{status.malformed} bad packet(s) skipped; {display.cues} hold(s) reached 90 s",
+        file=sys.stderr,
+    )
+    print(path)
+    return EXIT_OK
+
+
+async def _record_device(args: argparse.Namespace, options: Any, stop: Any, display: Any) -> Any:
+    """Find the sensor, then record it until Ctrl-C."""
+    from sensing.ble.scan import find_sensor
+    from sensing.recorder import Recorder, journal_path_for, new_meta, record, recording_name
+
+    print(f"looking for {args.device} ...", file=sys.stderr)
+    device, profile = await find_sensor(args.device, args.model, timeout_s=args.scan_timeout)
+    meta = new_meta(device, profile, args.patient, args.site)
+    path = journal_path_for(args.out, recording_name(profile, args.patient))
+    recorder = Recorder(device, profile, path, meta, options)
+    print(f"recording {profile.label} {device.address} into {path}; Ctrl-C to finish",
+          file=sys.stderr)  # fmt: skip
+    out = await record(recorder, stop, on_tick=display.tick)
+    return out, recorder.status
+
+
+def _models() -> list[str]:
+    from sensing.profiles import PROFILES
+
+    return list(PROFILES)
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -332,20 +439,46 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("hex", nargs="+", metavar="HEX", help="one notification as hex")
     dec.set_defaults(func=cmd_decode)
 
+    sc = sub.add_parser(
+        "scan",
+        help="list nearby supported sensors",
+        description="Scan for Bluetooth LE sensors holdtrack can record (model, address, RSSI).",
+    )
+    sc.add_argument("--timeout", type=float, default=5.0, help="seconds to listen (default 5)")
+    sc.add_argument("--all", action="store_true", help="list unsupported devices too")
+    sc.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sc.add_argument(
+        "--virtual", action="store_true", help="scan virtual sensors of every model (no hardware)"
+    )
+    sc.set_defaults(func=cmd_scan)
+
+    models = _models()
     r = sub.add_parser(
         "record",
         help="record a sensor into a session file",
-        description="Record a sensor into a crash-safe session. --virtual FILE streams a "
-        "session's samples from a virtual sensor over an in-process Bluetooth link, through "
-        "the same bleak code as a real device.",
+        description="Record a Bluetooth LE sensor into a crash-safe session (.parquet) until "
+        "Ctrl-C, showing the link, rate, current state and hold timer. Unfinished recordings "
+        "in the output folder are recovered first. --virtual FILE instead streams a session "
+        "from a virtual sensor over an in-process Bluetooth link, through the same bleak code.",
     )
+    r.add_argument("--device", metavar="ADDRESS_OR_NAME", help="the sensor's address or name")
     r.add_argument("--virtual", type=Path, metavar="FILE", help="session to stream virtually")
-    r.add_argument("--model", default="witmotion", choices=["witmotion"], help="device model")
-    r.add_argument("--speed", type=float, default=1.0, help="replay speed (x real time)")
-    r.add_argument("--drop-every", type=float, metavar="S", help="drop the link every S seconds")
+    r.add_argument("--model", choices=models, help="device model (default: from its advert)")
+    r.add_argument("--rate", type=float, metavar="HZ", help="sample rate to configure")
+    r.add_argument("--tare", action="store_true", help="zero a force gauge first (tindeq)")
     r.add_argument("--patient", help="person id")
     r.add_argument("--site", help="body site")
-    r.add_argument("--out", type=Path, default=Path("."), help="output folder")
+    r.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
+    r.add_argument(
+        "--scan-timeout", type=float, default=10.0, help="seconds to look for the device"
+    )
+    r.add_argument("--speed", type=float, default=1.0, help="virtual: replay speed (x real time)")
+    r.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="virtual: radio faults, e.g. drop=10,loss=0.02,garbage=0.01 (drop the link every "
+        "10 s, lose 2%% of notifications, follow 1%% with a garbage packet)",
+    )
     r.set_defaults(func=cmd_record)
 
     rc = sub.add_parser(

@@ -35,6 +35,7 @@ class Journal:
         self.meta = meta
         self.columns = SENSOR_COLUMNS[meta.sensor_kind]
         self.samples = 0
+        self.flushes: list[tuple[float, int]] = []  # (monotonic time on disk, samples by then)
         # Kept open across appends; "x" never overwrites an existing journal.
         self._f: IO[str] = open(self.path, "x", encoding="utf-8")  # noqa: SIM115
         self._f.write(json.dumps(meta.to_dict()) + "\n")
@@ -58,6 +59,8 @@ class Journal:
         self._f.flush()
         os.fsync(self._f.fileno())
         self._last_flush = time.monotonic()
+        if not self.flushes or self.flushes[-1][1] != self.samples:
+            self.flushes.append((self._last_flush, self.samples))
 
     def close(self) -> None:
         """Flush and close (the journal stays until it is finished)."""

@@ -2,7 +2,9 @@
 
 Connection goes through ``bleak-retry-connector``; after a disconnect the recorder reconnects
 with backoff, configures and subscribes again, and keeps recording into the same session with
-the gap marked. Devices without their own clock are stamped by :class:`SampleClock`.
+the gap marked. Samples with the device's own timestamps keep them (:class:`DeviceClock`);
+the others are stamped by :class:`SampleClock`. The journal is flushed to disk at least twice a
+second, whether or not samples arrive, so a crash loses at most the last second.
 """
 
 from __future__ import annotations
@@ -10,85 +12,111 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from bleak import BleakClient
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 from bleak_retry_connector import establish_connection
 
-from sensing.clock import SampleClock
-from sensing.devices import witmotion
-from sensing.devices.witmotion import WitMotionDecoder
-from sensing.journal import Journal
+from sensing.clock import DeviceClock, SampleClock
+from sensing.journal import SUFFIX, Journal
+from sensing.profiles import DeviceProfile, RecordOptions
+from sensing.session import SessionMeta, implausible
 
 log = logging.getLogger(__name__)
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+FLUSH_EVERY_S = 0.5  # a background flush, for when samples stop arriving
+LIVE_WINDOW_S = 600.0  # samples kept in memory for the live state
 
 
-@dataclass(frozen=True)
-class Profile:
-    """How to talk to one device family."""
-
-    model: str
-    notify_uuid: str
-    make_decoder: Callable[[], Any]
-    setup: Callable[[BleakClient, float], Awaitable[None]]
-
-
-async def _witmotion_setup(client: BleakClient, rate_hz: float) -> None:
-    for cmd in witmotion.rate_commands(rate_hz):
-        await client.write_gatt_char(witmotion.WRITE_UUID, cmd, response=True)
-
-
-PROFILES = {
-    "witmotion": Profile("witmotion", witmotion.NOTIFY_UUID, WitMotionDecoder, _witmotion_setup),
-}
+class RecordError(Exception):
+    """A recording that cannot start or produced nothing; the message is for the user."""
 
 
 @dataclass
 class RecorderStatus:
     """What the recorder has done so far (for the live display and tests)."""
 
-    connected: bool = False  # connected, configured and subscribed
+    link: str = "connecting"  # connecting, connected (configured and subscribed), reconnecting
     samples: int = 0
     connects: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)  # every gap, any cause
     link_gaps: int = 0  # gaps marked because the link dropped
-    malformed: int = 0
+    malformed: int = 0  # packets or frames the decoder skipped
+    out_of_order: int = 0  # samples skipped because their time did not fit the timeline
+    implausible: int = 0  # samples skipped as impossible readings (corrupted on the way)
+    rate_hz: float = 0.0  # samples per second over the last few seconds (wall clock)
+    session_s: float = 0.0  # session time of the latest sample
+
+    @property
+    def connected(self) -> bool:
+        """Connected, configured and subscribed: samples flow."""
+        return self.link == "connected"
 
 
 class Recorder:
-    """Record one device into ``journal`` until ``stop`` is set."""
+    """Record one device into a journal at ``journal_path`` until ``stop`` is set.
+
+    The journal opens at the first decoded samples, once the sensor kind is known (a DIY board
+    names it in its header). ``time_scale`` is for virtual devices replaying faster than real
+    time: host arrival times are scaled to session time.
+    """
 
     def __init__(
         self,
         device: BLEDevice,
-        model: str,
-        journal: Journal,
-        rate_hz: float,
+        profile: DeviceProfile,
+        journal_path: Path,
+        meta: SessionMeta,
+        options: RecordOptions | None = None,
         *,
         time_scale: float = 1.0,
         client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        if model not in PROFILES:
-            raise ValueError(f"recording is supported for {sorted(PROFILES)}, not {model!r}")
+        if Path(journal_path).suffix != SUFFIX:
+            raise ValueError(f"a journal file ends in {SUFFIX}")
         self.device = device
-        self.profile = PROFILES[model]
-        self.journal = journal
-        self.rate_hz = rate_hz
-        self.time_scale = time_scale  # virtual devices replaying faster than real time
+        self.profile = profile
+        self.journal_path = Path(journal_path)
+        self.meta = meta
+        self.options = options or RecordOptions()
+        self.rate_hz = profile.rate_for(self.options)
+        self.time_scale = time_scale
         self.client_kwargs = client_kwargs or {}
-        self.decoder = self.profile.make_decoder()
-        self.clock = SampleClock(rate_hz)
+        self.decoder = profile.make_decoder()
+        self.sample_clock = SampleClock(self.rate_hz)
+        self.device_clock = DeviceClock()
         self.status = RecorderStatus()
+        self.journal: Journal | None = None
+        self.trace: list[tuple[float, int]] | None = None  # (arrival, samples so far) if set
         self._t0: float | None = None
+        self._last_t = -np.inf
         self._reconnected = False
+        self._arrivals: deque[tuple[float, int]] = deque()
+        self._recent_t: list[float] = []
+        self._recent_v: list[list[float]] = []
+
+    # --- samples ------------------------------------------------------------------------------
+    def _open_journal(self) -> Journal | None:
+        kind = self.profile.sensor_kind or getattr(self.decoder, "sensor_kind", None)
+        if kind is None:
+            return None
+        meta = replace(self.meta, sensor_kind=kind, nominal_rate_hz=self.rate_hz)
+        self.journal = Journal(self.journal_path, meta)
+        return self.journal
 
     def _on_notify(self, _char: Any, data: bytearray) -> None:
+        wall = time.monotonic()
         loop_time = asyncio.get_running_loop().time()
         if self._t0 is None:
             self._t0 = loop_time
@@ -96,19 +124,88 @@ class Recorder:
         self.status.malformed = self.decoder.stats.malformed
         if not samples:
             return
+        journal = self.journal or self._open_journal()
+        if journal is None:
+            return
         arrival = (loop_time - self._t0) * self.time_scale
-        times, gap = self.clock.stamp(arrival, len(samples))
+        device_times = [s.device_time_s for s in samples]
+        if all(t is not None for t in device_times):
+            if self._reconnected:
+                self.device_clock.resync()
+            times, gap = self.device_clock.stamp(arrival, np.array(device_times, dtype=float))
+        else:
+            if self._reconnected:
+                self.sample_clock.resync()
+            times, gap = self.sample_clock.stamp(arrival, len(samples))
         if gap is not None:
             self.status.gaps.append(gap)
             self.status.link_gaps += self._reconnected
-            self.journal.gap(*gap)
+            journal.gap(*gap)
         self._reconnected = False
+        columns = journal.columns
+        kept = 0
+        kind = journal.meta.sensor_kind
         for t, s in zip(times, samples):
-            self.journal.append(float(t), s.values)
-        self.status.samples += len(samples)
+            t = float(t)
+            if any(c not in s.values for c in columns) or implausible(kind, s.values):
+                self.status.implausible += 1
+                continue
+            if not t > self._last_t:  # NaN: a device time that does not fit
+                self.status.out_of_order += 1
+                continue
+            self._last_t = t
+            journal.append(t, s.values)
+            self._recent_t.append(t)
+            self._recent_v.append([s.values[c] for c in columns])
+            kept += 1
+        self.status.samples += kept
+        self.status.session_s = max(self.status.session_s, self._last_t)
+        self._arrivals.append((wall, kept))
+        if self.trace is not None:
+            self.trace.append((wall, journal.samples))
+
+    def live_rate(self, now: float | None = None, window_s: float = 3.0) -> float:
+        """Samples per second received over the last ``window_s`` (wall clock)."""
+        now = time.monotonic() if now is None else now
+        while self._arrivals and self._arrivals[0][0] < now - window_s:
+            self._arrivals.popleft()
+        return sum(n for _, n in self._arrivals) / window_s
+
+    def recent(self) -> pd.DataFrame | None:
+        """The last ``LIVE_WINDOW_S`` of samples (for the live state), or None before any."""
+        if self.journal is None or not self._recent_t:
+            return None
+        cut = self._recent_t[-1] - LIVE_WINDOW_S
+        if self._recent_t[0] < cut - LIVE_WINDOW_S:  # trim now and then, not every time
+            i = int(np.searchsorted(self._recent_t, cut))
+            del self._recent_t[:i], self._recent_v[:i]
+        t = np.asarray(self._recent_t)
+        i = int(np.searchsorted(t, cut))
+        frame = pd.DataFrame(self._recent_v[i:], columns=list(self.journal.columns))
+        frame.insert(0, "time_s", t[i:])
+        return frame
+
+    # --- connection ---------------------------------------------------------------------------
+    async def _flush_regularly(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), FLUSH_EVERY_S)
+            if self.journal is not None:
+                self.journal.flush()
 
     async def run(self, stop: asyncio.Event) -> RecorderStatus:
         """Connect, subscribe and record; reconnect after drops until ``stop`` is set."""
+        flusher = asyncio.create_task(self._flush_regularly(stop))
+        try:
+            await self._connect_loop(stop)
+        finally:
+            stop.set()
+            await flusher
+            if self.journal is not None:
+                self.journal.flush()
+        return self.status
+
+    async def _connect_loop(self, stop: asyncio.Event) -> None:
         attempt = 0
         while not stop.is_set():
             disconnected = asyncio.Event()
@@ -131,9 +228,11 @@ class Recorder:
             attempt = 0
             self.status.connects += 1
             try:
-                await self.profile.setup(client, self.rate_hz)
+                self._check_services(client)
+                await self.profile.configure(client, self.options)
                 await client.start_notify(self.profile.notify_uuid, self._on_notify)
-                self.status.connected = True  # subscribed: samples flow from here
+                await self.profile.start(client, self.options)
+                self.status.link = "connected"  # subscribed: samples flow from here
                 waiters = [
                     asyncio.ensure_future(stop.wait()),
                     asyncio.ensure_future(disconnected.wait()),
@@ -141,94 +240,84 @@ class Recorder:
                 await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
                 for w in waiters:
                     w.cancel()
-            except BleakError as exc:
+                if stop.is_set() and client.is_connected:
+                    with contextlib.suppress(BleakError, TimeoutError, OSError):
+                        await self.profile.stop(client, self.options)
+            except (BleakError, TimeoutError, OSError) as exc:
                 log.warning("link lost during setup: %s", exc)
             finally:
-                self.status.connected = False
+                self.status.link = "reconnecting"
                 with contextlib.suppress(Exception):
                     await client.disconnect()
             if not stop.is_set():
-                self.clock.resync()  # whatever arrived during the outage is lost: a gap
+                # Whatever the device sent during the outage is lost: the next samples end a gap.
                 self._reconnected = True
-                log.info("disconnected; reconnecting")
-        self.journal.flush()
-        return self.status
+                self.decoder.reset()
+                log.debug("disconnected; reconnecting")
+        self.status.link = "stopped"
+
+    def _check_services(self, client: BleakClient) -> None:
+        if client.services.get_characteristic(self.profile.notify_uuid) is None:
+            raise RecordError(
+                f"{self.device.address} has no {self.profile.label} data characteristic "
+                f"({self.profile.notify_uuid}); is --model right?"
+            )
 
 
-async def record_virtual(
-    source: Any,
-    model: str,
-    out: Any,
-    *,
-    speed: float = 1.0,
-    drop_every_s: float | None = None,
-    patient_id: str | None = None,
-    body_site: str | None = None,
-) -> Any:
-    """Record a virtual sensor streaming ``source``'s samples, through the real bleak path.
-
-    ``drop_every_s`` drops the radio link that often (wall time) to exercise reconnection.
-    Returns the path of the finished ``.parquet`` recording.
-    """
-    from datetime import UTC, datetime
-    from pathlib import Path
-
-    from bleak import BleakScanner
-
-    from sensing.ble.bumble_backend import BumbleClient, BumbleScanner, VirtualRadio
-    from sensing.ble.virtual import VirtualWitMotion
-    from sensing.session import SessionMeta, read_session
-
-    if model != "witmotion":
-        raise ValueError("virtual recording supports: witmotion")
-    session = read_session(Path(source))
-    if session.meta.sensor_kind != "imu":
-        raise ValueError(f"{Path(source).name}: a witmotion sensor streams IMU data with gyro")
-    data = session.data
-    dt = data["time_s"].diff().to_numpy()[1:]
-    rate = float(round(1.0 / float(max(1e-3, sorted(dt[dt > 0])[len(dt[dt > 0]) // 2]))))
-    rate = min(witmotion.RATE_CODES, key=lambda r: abs(r - rate))
-    address = "D1:00:00:00:00:01"
-    out = Path(out)
-    journal_path = out.with_suffix(".htjournal")
-    meta = SessionMeta(
-        sensor_kind="imu",
-        device_model=f"virtual {model}",
-        device_address=address,
-        nominal_rate_hz=float(rate),
-        patient_id=patient_id or session.meta.patient_id,
-        body_site=body_site or session.meta.body_site,
+def new_meta(
+    device: BLEDevice, profile: DeviceProfile, patient_id: str | None, body_site: str | None,
+    extra: dict[str, Any] | None = None,
+) -> SessionMeta:  # fmt: skip
+    """Metadata for a recording starting now (the sensor kind is filled in at the first data)."""
+    return SessionMeta(
+        sensor_kind=profile.sensor_kind or "force",
+        device_model=profile.label,
+        device_address=device.address,
+        patient_id=patient_id,
+        body_site=body_site,
         start_time_utc=datetime.now(UTC).replace(microsecond=0).isoformat(),
-        extra={"virtual_source": Path(source).name, "speed": speed},
+        extra=extra or {},
     )
-    async with VirtualRadio() as radio:
-        dev = VirtualWitMotion(radio, address)
-        await dev.start()
-        found = await BleakScanner.discover(timeout=2.0, return_adv=True, backend=BumbleScanner)
-        if address not in found:
-            raise BleakError("virtual sensor not found")
-        journal = Journal(journal_path, meta)
-        rec = Recorder(
-            found[address][0],
-            model,
-            journal,
-            float(rate),
-            time_scale=speed,
-            client_kwargs={"backend": BumbleClient},
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(rec.run(stop))
-        while not rec.status.connected:
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)
-        stream = asyncio.create_task(dev.stream(data, speed=speed))
-        while drop_every_s and not stream.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(stream), drop_every_s)
-            if not stream.done():
-                await dev.drop_link()
-        await stream
-        await asyncio.sleep(0.5)
-        stop.set()
-        await task
-    return journal.finish(out)
+
+
+def journal_path_for(out_dir: Path, name: str) -> Path:
+    """``DIR/NAME.htjournal`` with a number added if that recording exists (never overwrite)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    path = Path(out_dir) / f"{safe}{SUFFIX}"
+    n = 1
+    while path.exists() or path.with_suffix(".parquet").exists():
+        n += 1
+        path = Path(out_dir) / f"{safe}-{n}{SUFFIX}"
+    return path
+
+
+def recording_name(profile: DeviceProfile, patient_id: str | None) -> str:
+    """``20261123-101500-tindeq[-PATIENT]``: sortable by start time."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{profile.model}" + (f"-{patient_id}" if patient_id else "")
+
+
+async def record(
+    recorder: Recorder,
+    stop: asyncio.Event,
+    out: Path | None = None,
+    on_tick: Callable[[Recorder], Any] | None = None,
+    tick_s: float = 0.5,
+) -> Path:
+    """Run ``recorder`` until ``stop``, calling ``on_tick`` regularly; finish the session file.
+
+    Returns the ``.parquet`` recording (``out``, or beside the journal).
+    """
+    task = asyncio.create_task(recorder.run(stop))
+    while not task.done():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), tick_s)
+        recorder.status.rate_hz = recorder.live_rate()
+        if on_tick is not None and not task.done():
+            result = on_tick(recorder)
+            if asyncio.iscoroutine(result):
+                await result
+    await task
+    if recorder.journal is None:
+        raise RecordError("no samples were received, so nothing was recorded")
+    return recorder.journal.finish(out)

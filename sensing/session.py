@@ -215,6 +215,23 @@ class Session:
 # --------------------------------------------------------------------------- validation
 
 
+def implausible(kind: str, values: dict[str, float]) -> str | None:
+    """Why one sample cannot be a real reading of a ``kind`` sensor (None when it can).
+
+    The same limits as reading a session, applied per sample, so a recorder can skip a
+    corrupted sample (counted) instead of writing a file that will not read back.
+    """
+    if not all(math.isfinite(values[c]) for c in SENSOR_COLUMNS[kind]):
+        return "not a finite number"
+    if kind == "force" and values["force_n"] < _FORCE_MIN_N:
+        return f"force below {_FORCE_MIN_N:g} N"
+    if kind == "pressure":
+        lo, hi = _PRESSURE_RANGE_PA
+        if not lo <= values["pressure_pa"] <= hi:
+            return f"pressure outside {lo:.0f} to {hi:.0f} Pa"
+    return None
+
+
 def validate_samples(
     df: pd.DataFrame, path: PathLike, *, line_offset: int, row_label: str | None = None
 ) -> str:

@@ -10,7 +10,9 @@ line names the columns and their units; each following line is one sample, comma
 Columns: ``t`` (device clock: s, ms or us), ``force`` (N, kg, lbf), ``pressure`` (Pa, hPa, kPa),
 ``ax``/``ay``/``az`` (m/s2, g, mg), ``gx``/``gy``/``gz`` (rad/s, dps). Notifications carry at most
 MTU - 3 bytes, so lines may be split across notifications or several may share one; the decoder
-re-frames them. Lines before the first header, or not matching it, are counted and skipped.
+re-frames them. A line may end in ``*HH``, the XOR of its bytes before the ``*`` as two hex
+digits (as in NMEA 0183), so corrupted lines are caught. Lines before the first header, not
+matching it, or failing their checksum are counted and skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ RX_UUID = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"  # central writes
 TX_UUID = "6e400003-b5a3-f393-e0a9-e50e24dcca9e"  # peripheral notifies
 HEADER_PREFIX = "#holdtrack,1,"
 MAX_LINE = 512
+HEADER_REQUEST = b"?\n"  # written to RX: the board answers with its header line
 
 _UNITS: dict[str, tuple[str, dict[str, float]]] = {
     "t": ("time", {"s": 1.0, "ms": 1e-3, "us": 1e-6}),
@@ -36,6 +39,27 @@ _UNITS: dict[str, tuple[str, dict[str, float]]] = {
     "gy": ("gyro_y", {"rad/s": 1.0, "dps": DEG}),
     "gz": ("gyro_z", {"rad/s": 1.0, "dps": DEG}),
 }
+
+
+HEADERS = {  # what a board streaming each SPEC sensor kind announces (device clock in us)
+    "force": "#holdtrack,1,t:us,force:N",
+    "pressure": "#holdtrack,1,t:us,pressure:Pa",
+    "accel": "#holdtrack,1,t:us,ax:m/s2,ay:m/s2,az:m/s2",
+    "imu": "#holdtrack,1,t:us,ax:m/s2,ay:m/s2,az:m/s2,gx:rad/s,gy:rad/s,gz:rad/s",
+}
+
+
+def checksum(text: str) -> str:
+    """The two-hex-digit XOR of a line's bytes (the part before ``*``)."""
+    x = 0
+    for b in text.encode("ascii"):
+        x ^= b
+    return f"{x:02X}"
+
+
+def with_checksum(line: str) -> str:
+    """``line*HH``: a line as a board sends it with its checksum."""
+    return f"{line}*{checksum(line)}"
 
 
 def parse_header(line: str) -> list[tuple[str, float]]:
@@ -63,6 +87,7 @@ class HoldtrackLineDecoder:
         self.stats = DecodeStats()
         self.columns: list[tuple[str, float]] | None = None
         self._buf = bytearray()
+        self._resync = False  # after a reset: skip to the next line start
 
     @property
     def sensor_kind(self) -> str | None:
@@ -79,6 +104,15 @@ class HoldtrackLineDecoder:
     def feed(self, data: bytes) -> list[Sample]:
         """Append a notification; decode every complete line."""
         self.stats.packets += 1
+        if self._resync and data:
+            self._resync = False
+            if not data.startswith(b"#"):  # a board restarts at a line start, else skip a part
+                cut = data.find(b"\n") + 1
+                if cut == 0:
+                    self._resync = True
+                    cut = len(data)
+                self.stats.skipped_bytes += cut
+                data = data[cut:]
         self._buf += data
         out: list[Sample] = []
         *lines, rest = self._buf.split(b"\n")
@@ -93,6 +127,12 @@ class HoldtrackLineDecoder:
         self.stats.samples += len(out)
         return out
 
+    def reset(self) -> None:
+        """Forget a partial line (the link dropped) and skip to the next line start; the header
+        still holds."""
+        self._buf.clear()
+        self._resync = True
+
     def _line(self, raw: bytes) -> Sample | None:
         try:
             line = raw.decode("ascii").strip()
@@ -101,6 +141,11 @@ class HoldtrackLineDecoder:
             return None
         if not line:
             return None
+        if "*" in line:
+            line, _, given = line.rpartition("*")
+            if given.upper() != checksum(line):
+                self.stats.bad("checksum does not match")
+                return None
         if line.startswith("#"):
             try:
                 self.columns = parse_header(line)

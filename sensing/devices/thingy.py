@@ -18,6 +18,7 @@ RAW_UUID = BASE.format(0x0406)
 NAME_PREFIX = "Thingy"
 RAW_LEN = 18
 CONFIG_LEN = 9
+DEFAULT_CONFIG = bytes.fromhex("E803F401F4010A0001")  # 1000/500/500 ms, 10 Hz, wake on
 
 
 def config_with_rate(config: bytes, rate_hz: int) -> bytes:
@@ -35,6 +36,17 @@ def config_rate(config: bytes) -> int:
     return struct.unpack("<4HB", config)[3]
 
 
+def encode_raw(acc_ms2: tuple[float, ...], gyro_rads: tuple[float, ...]) -> bytes:
+    """An 18-byte raw motion notification (compass zero), for virtual sensors."""
+
+    def i16(x: float) -> int:
+        return max(-32768, min(32767, round(x)))
+
+    acc = [i16(a / G * 1024) for a in acc_ms2]
+    gyro = [i16(w / DEG * 32) for w in gyro_rads]
+    return struct.pack("<9h", *acc, *gyro, 0, 0, 0)
+
+
 class ThingyRawDecoder:
     """Decoder for raw motion notifications (one sample each)."""
 
@@ -43,6 +55,9 @@ class ThingyRawDecoder:
     def __init__(self) -> None:
         self.stats = DecodeStats()
         self.last_compass_ut: tuple[float, float, float] | None = None
+
+    def reset(self) -> None:
+        """Nothing to forget: every notification is a whole sample."""
 
     def feed(self, data: bytes) -> list[Sample]:
         """One notification -> one sample, or none (counted) when it is not 18 bytes."""

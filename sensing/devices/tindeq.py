@@ -68,11 +68,22 @@ class TindeqDecoder:
         self.stats.samples += len(out)
         return out
 
+    def reset(self) -> None:
+        """Forget the clock history (a new start command may restart the device clock)."""
+        self._last_us = None
+        self._wraps = 0
+
     def _unwrap(self, us: int) -> int:
         if self._last_us is not None and us < self._last_us - WRAP_US // 2:
             self._wraps += 1
         self._last_us = us
         return us + self._wraps * WRAP_US
+
+
+def encode_weights(points: list[tuple[float, int]]) -> bytes:
+    """A weight notification carrying ``(kg, microseconds)`` points, for virtual sensors."""
+    payload = b"".join(struct.pack("<fI", kg, us % WRAP_US) for kg, us in points)
+    return bytes([CODE_WEIGHT, len(payload)]) + payload
 
 
 def battery_mv(payload: bytes) -> int:

@@ -90,6 +90,10 @@ class WitMotionDecoder:
         self.stats.samples += len(out)
         return out
 
+    def reset(self) -> None:
+        """Forget a partial frame (the link dropped; the next notification starts afresh)."""
+        self._buf.clear()
+
     def _find_header(self) -> int | None:
         for i in range(len(self._buf) - 1):
             if self._buf[i] == 0x55 and self._buf[i + 1] in (DATA_FLAG, REGISTER_FLAG):
