@@ -99,6 +99,8 @@ class Recorder:
         self.status = RecorderStatus()
         self.journal: Journal | None = None
         self.trace: list[tuple[float, int]] | None = None  # (arrival, samples so far) if set
+        self.error: RecordError | None = None  # why recording had to stop, if it did
+        self._stop: asyncio.Event | None = None
         self._t0: float | None = None
         self._last_t = -np.inf
         self._reconnected = False
@@ -116,6 +118,8 @@ class Recorder:
         return self.journal
 
     def _on_notify(self, _char: Any, data: bytearray) -> None:
+        if self.error is not None:
+            return
         wall = time.monotonic()
         loop_time = asyncio.get_running_loop().time()
         if self._t0 is None:
@@ -124,6 +128,18 @@ class Recorder:
         self.status.malformed = self.decoder.stats.malformed
         if not samples:
             return
+        try:
+            self._record(samples, loop_time, wall)
+        except OSError as exc:  # cannot write the recording: stop rather than carry on blind
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self.error = RecordError(f"cannot write {self.journal_path}: {exc.strerror or exc}")
+        if self._stop is not None:
+            self._stop.set()
+
+    def _record(self, samples: list[Any], loop_time: float, wall: float) -> None:
+        assert self._t0 is not None
         journal = self.journal or self._open_journal()
         if journal is None:
             return
@@ -190,19 +206,25 @@ class Recorder:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), FLUSH_EVERY_S)
-            if self.journal is not None:
-                self.journal.flush()
+            if self.journal is not None and self.error is None:
+                try:
+                    self.journal.flush()
+                except OSError as exc:
+                    self._fail(exc)
 
     async def run(self, stop: asyncio.Event) -> RecorderStatus:
         """Connect, subscribe and record; reconnect after drops until ``stop`` is set."""
+        self._stop = stop
+        self.journal_path.parent.mkdir(parents=True, exist_ok=True)
         flusher = asyncio.create_task(self._flush_regularly(stop))
         try:
             await self._connect_loop(stop)
         finally:
             stop.set()
             await flusher
-            if self.journal is not None:
-                self.journal.flush()
+            if self.journal is not None and self.error is None:
+                with contextlib.suppress(OSError):
+                    self.journal.flush()
         return self.status
 
     async def _connect_loop(self, stop: asyncio.Event) -> None:
@@ -318,6 +340,10 @@ async def record(
             if asyncio.iscoroutine(result):
                 await result
     await task
+    if recorder.error is not None:
+        if recorder.journal is not None:
+            recorder.journal.close()
+        raise recorder.error
     if recorder.journal is None:
         raise RecordError("no samples were received, so nothing was recorded")
     return recorder.journal.finish(out)

@@ -40,6 +40,7 @@ _G = 9.80665
 _FORCE_MIN_N = -50.0
 _PRESSURE_RANGE_PA = (10_000.0, 1_000_000.0)
 _GYRO_MAX_RAD_S = 40.0
+_ACC_MAX_MS2 = 32 * 9.80665  # beyond any consumer IMU's range: a corrupted sample
 # Errors pyarrow (and the OS) raise for unreadable or corrupt Parquet input.
 _ARROW_ERRORS = (
     pa.ArrowException,
@@ -223,6 +224,10 @@ def implausible(kind: str, values: dict[str, float]) -> str | None:
     """
     if not all(math.isfinite(values[c]) for c in SENSOR_COLUMNS[kind]):
         return "not a finite number"
+    if kind in ("imu", "accel") and math.hypot(*(values[c] for c in _ACC)) > _ACC_MAX_MS2:
+        return f"acceleration above {_ACC_MAX_MS2 / _G:g} g"
+    if kind == "imu" and max(abs(values[c]) for c in _GYRO) > _GYRO_MAX_RAD_S:
+        return f"angular rate above {_GYRO_MAX_RAD_S:g} rad/s"
     if kind == "force" and values["force_n"] < _FORCE_MIN_N:
         return f"force below {_FORCE_MIN_N:g} N"
     if kind == "pressure":

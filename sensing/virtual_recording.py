@@ -46,9 +46,11 @@ async def record_virtual(
     stop: asyncio.Event | None = None,
     on_tick: Any = None,
     address: str = VIRTUAL_ADDRESS,
+    sensor_kwargs: dict[str, Any] | None = None,
 ) -> tuple[Path, VirtualSensor, RecorderStatus]:
     """Stream ``source`` from a virtual ``model`` device and record it into ``out_dir``.
 
+    ``sensor_kwargs`` go to the virtual device (such as a line board's notification size).
     Returns the finished ``.parquet`` recording, the virtual device (what it sent) and the
     recorder's status (what arrived).
     """
@@ -60,7 +62,7 @@ async def record_virtual(
     data = session.data
     stop = stop or asyncio.Event()
     async with VirtualRadio() as radio:
-        sensor = VIRTUAL_MODELS[model](radio, address)
+        sensor = VIRTUAL_MODELS[model](radio, address, **(sensor_kwargs or {}))
         sensor.check_source(data, session.meta.sensor_kind)
         await sensor.start()
         device, profile = await find_sensor(address, model, timeout_s=2.0, backend=BumbleScanner)

@@ -93,6 +93,7 @@ class VirtualSensor:
         self.lost = 0  # samples in notifications lost to the loss fault
         self.garbage_sent = 0
         self.drops = 0
+        self.previous: Packet | None = None  # the packet before the current one
         self.notify_char = self._characteristics()
         self.device.advertising_data = bytes(AdvertisingData(self._advertisement()))
 
@@ -114,6 +115,10 @@ class VirtualSensor:
     def streaming(self) -> bool:
         """Whether the device sends samples now (some need a start command)."""
         return True
+
+    def garbage(self, rng: random.Random) -> bytes:
+        """A packet of 1 to 20 random bytes (a fault)."""
+        return bytes(rng.randrange(256) for _ in range(rng.randint(1, 20)))
 
     def encode(self, payload: object) -> bytes:
         """A packet's bytes as sent now."""
@@ -198,16 +203,16 @@ class VirtualSensor:
             if was_connected and not self.connected:
                 self.on_disconnect()
             was_connected = self.connected
-            if not (self.connected and self.subscribed and self.streaming()):
-                continue
-            self.sent_while_connected += p.samples
-            if rng.random() < faults.loss:
-                self.lost += p.samples
-            else:
-                await self.notify(self.encode(p.payload))
-            if rng.random() < faults.garbage:
-                self.garbage_sent += 1
-                await self.notify(bytes(rng.randrange(256) for _ in range(rng.randint(1, 20))))
+            if self.connected and self.subscribed and self.streaming():
+                self.sent_while_connected += p.samples
+                if rng.random() < faults.loss:
+                    self.lost += p.samples
+                else:
+                    await self.notify(self.encode(p.payload))
+                if rng.random() < faults.garbage:
+                    self.garbage_sent += 1
+                    await self.notify(self.garbage(rng))
+            self.previous = p
         return int(sum(p.samples for p in packets))
 
     async def drop_link(self) -> None:
@@ -311,6 +316,12 @@ class VirtualThingy(VirtualSensor):
         if len(value) == thingy.CONFIG_LEN:
             self._config = value
         self.config_char.value = self._config
+
+    def garbage(self, rng: random.Random) -> bytes:
+        """Random bytes of any length but the raw packet's: with no checksum in the format, a
+        random packet of exactly 18 bytes would be indistinguishable from a reading."""
+        data = super().garbage(rng)
+        return data + b"\x00" if len(data) == thingy.RAW_LEN else data
 
     def packets(self, data: pd.DataFrame) -> list[Packet]:
         """One 18-byte raw notification per sample."""
@@ -440,7 +451,9 @@ class VirtualLineBoard(VirtualSensor):
         if self._pending_header:
             self._pending_header = False
             await super().notify((nus.with_checksum(nus.HEADERS[self.kind]) + "\n").encode())
-            data = data[data.find(b"\n") + 1 :]  # the partial line from before is dropped
+            before = self.previous.payload if self.previous else b"\n"
+            if not before.endswith(b"\n"):  # type: ignore[attr-defined]
+                data = data[data.find(b"\n") + 1 :]  # the partial line from before is dropped
             if not data:
                 return
         await super().notify(data)
