@@ -57,7 +57,7 @@ class LiveDisplay:
         self.cues = 0
         self._last_state_at = -1e9
         self._last_print = -1e9
-        self._last_link = ""
+        self._events_shown = 0
         self._cued = False
         self._drawn = False
 
@@ -72,12 +72,9 @@ class LiveDisplay:
     async def tick(self, recorder: Recorder) -> None:
         """Called by the recorder loop twice a second."""
         status = recorder.status
-        if status.link != self._last_link:
-            if status.link == "connected":
-                self.event(f"connected to {recorder.device.address} ({recorder.profile.label})")
-            elif status.link == "reconnecting" and self._last_link == "connected":
-                self.event("link lost: reconnecting (the gap will be marked)")
-            self._last_link = status.link
+        for text in status.events[self._events_shown :]:
+            self.event(text)
+        self._events_shown = len(status.events)
         now = time.monotonic()
         # Every 2 s of session time (a faster replay checks more often), at most twice a second.
         if now - self._last_state_at >= max(0.5, STATE_EVERY_S / recorder.time_scale):

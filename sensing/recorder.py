@@ -57,6 +57,7 @@ class RecorderStatus:
     implausible: int = 0  # samples skipped as impossible readings (corrupted on the way)
     rate_hz: float = 0.0  # samples per second over the last few seconds (wall clock)
     session_s: float = 0.0  # session time of the latest sample
+    events: list[str] = field(default_factory=list)  # link events, in order, for the display
 
     @property
     def connected(self) -> bool:
@@ -255,6 +256,9 @@ class Recorder:
                 await client.start_notify(self.profile.notify_uuid, self._on_notify)
                 await self.profile.start(client, self.options)
                 self.status.link = "connected"  # subscribed: samples flow from here
+                self.status.events.append(
+                    f"connected to {self.device.address} ({self.profile.label})"
+                )
                 waiters = [
                     asyncio.ensure_future(stop.wait()),
                     asyncio.ensure_future(disconnected.wait()),
@@ -275,6 +279,7 @@ class Recorder:
                 # Whatever the device sent during the outage is lost: the next samples end a gap.
                 self._reconnected = True
                 self.decoder.reset()
+                self.status.events.append("link lost: reconnecting (the gap will be marked)")
                 log.debug("disconnected; reconnecting")
         self.status.link = "stopped"
 

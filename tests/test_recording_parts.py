@@ -133,3 +133,104 @@ def test_clock_resync_marks_even_a_short_outage():
     assert gap[0] == pytest.approx(1.0, abs=0.01) and gap[1] == pytest.approx(1.12, abs=0.01)
     _, gap = clock.stamp(1.3, 5)
     assert gap is None
+
+
+# --- device clock, faults, line checksum, profiles, live display --------------------------
+
+
+def test_device_clock_keeps_device_spacing_and_rejects_a_corrupt_time():
+    from sensing.clock import DeviceClock
+
+    clock = DeviceClock()
+    t1, gap = clock.stamp(10.0, np.array([100.00, 100.02, 100.04]))
+    assert gap is None and np.allclose(np.diff(t1), 0.02) and t1[-1] == pytest.approx(10.0)
+    # One sample with a corrupt time (backwards) in the middle of a packet gets NaN.
+    t2, gap = clock.stamp(10.06, np.array([100.06, 3.0, 100.10]))
+    assert gap is None and np.isnan(t2[1])
+    assert t2[0] == pytest.approx(10.02) and t2[2] == pytest.approx(10.06)
+
+
+def test_device_clock_marks_reconnects_and_reanchors_a_restarted_clock():
+    from sensing.clock import DeviceClock
+
+    clock = DeviceClock()
+    clock.stamp(0.0, np.array([49.9, 50.0]))  # the packet's last sample arrived at 0.0
+    # The link dropped for 2 s; the device clock ran on: same offset, the outage is a gap.
+    clock.resync()
+    t, gap = clock.stamp(2.3, np.array([52.2, 52.3]))
+    assert gap == pytest.approx((0.0, 2.2)) and t[1] == pytest.approx(2.3)
+    # After another drop the device restarted its clock at 0: re-anchored on arrival time.
+    clock.resync()
+    t, gap = clock.stamp(5.0, np.array([0.0, 0.1]))
+    assert gap is not None and gap[0] == pytest.approx(2.3)
+    assert t[1] == pytest.approx(5.0) and t[0] == pytest.approx(4.9)
+
+
+def test_faults_parse():
+    from sensing.ble.virtual import Faults
+
+    assert Faults.parse("drop=10,loss=0.02,garbage=0.01") == Faults(10.0, 0.02, 0.01)
+    assert Faults.parse("") == Faults()
+    for bad in ("loss=1.5", "drop=0", "jitter=1", "loss=x", "drop"):
+        with pytest.raises(ValueError):
+            Faults.parse(bad)
+
+
+def test_line_checksum_catches_corruption_and_reset_skips_a_partial_line():
+    from sensing.devices import nus
+
+    dec = nus.HoldtrackLineDecoder()
+    head = nus.with_checksum("#holdtrack,1,t:ms,force:N")
+    good = nus.with_checksum("1520,12.34")
+    assert good == "1520,12.34*" + nus.checksum("1520,12.34")
+    got = dec.feed(f"{head}\n{good}\n1540,12.36*00\n1560,12.38\n".encode())
+    assert [s.values["force_n"] for s in got] == [12.34, 12.38]  # the bad checksum skipped
+    assert dec.stats.reasons == {"checksum does not match": 1}
+    dec.feed(b"1580,12")  # the link drops mid-line
+    dec.reset()
+    got = dec.feed(b"4.5\n1620,12.44\n")  # the board carried on mid-line
+    assert [s.device_time_s for s in got] == [1.62]
+
+
+def test_device_times_spread_packet_stamped_times():
+    from sensing.ble.virtual import device_times
+
+    t = device_times(np.array([0.0, 0.0, 0.3, 0.3, 0.3, 0.6]))
+    assert (np.diff(t) > 0).all() and t[-1] == 0.6 and t[4] == 0.3
+
+
+def test_identify_by_service_uuid_then_name():
+    from sensing.devices import nus
+    from sensing.profiles import identify
+
+    assert identify("WT901BLE68", []).model == "witmotion"
+    assert identify("WTF", []) is None  # "WT" alone is too weak a hint
+    assert identify("Thingy", []).model == "thingy52"
+    assert identify("Progressor_1234", []).model == "tindeq"
+    assert identify("my board", [nus.SERVICE_UUID.upper()]).model == "holdtrack-line"
+    assert identify("phone", []) is None
+
+
+def test_implausible_samples_are_named():
+    from sensing.session import implausible
+
+    assert implausible("force", {"force_n": 12.0}) is None
+    assert "below" in implausible("force", {"force_n": -500.0})
+    assert "pressure" in implausible("pressure", {"pressure_pa": 14.0})
+    acc = {"acc_x": 0.0, "acc_y": 0.0, "acc_z": 400.0}
+    assert "acceleration" in implausible("accel", acc)
+    assert implausible("accel", {**acc, "acc_z": 9.8}) is None
+    assert "finite" in implausible("force", {"force_n": float("nan")})
+
+
+def test_status_line_and_cue():
+    from analysis.live import LiveState
+    from sensing.live import status_line
+    from sensing.recorder import RecorderStatus
+
+    st = RecorderStatus(link="connected", samples=1234, rate_hz=49.8, session_s=95.0)
+    st.gaps.append((10.0, 11.0))
+    line = status_line(st, LiveState("hold", 91.0, 1))
+    assert line.startswith("connected |  49.8 Hz | 1234 samples | 1:35 recorded | 1 gap")
+    assert line.endswith("HOLD 1:31 - 90 s reached, move the ball")
+    assert status_line(st, LiveState("rolling", 0.0, 0)).endswith("| rolling")
