@@ -101,6 +101,7 @@ class Recorder:
         self.journal: Journal | None = None
         self.trace: list[tuple[float, int]] | None = None  # (arrival, samples so far) if set
         self.error: RecordError | None = None  # why recording had to stop, if it did
+        self.busy_s = 0.0  # time spent handling notifications (decode, stamp, journal)
         self._stop: asyncio.Event | None = None
         self._t0: float | None = None
         self._last_t = -np.inf
@@ -122,6 +123,13 @@ class Recorder:
         if self.error is not None:
             return
         wall = time.monotonic()
+        started = time.perf_counter()
+        try:
+            self._handle(data, wall)
+        finally:
+            self.busy_s += time.perf_counter() - started
+
+    def _handle(self, data: bytearray, wall: float) -> None:
         loop_time = asyncio.get_running_loop().time()
         if self._t0 is None:
             self._t0 = loop_time

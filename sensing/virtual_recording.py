@@ -47,10 +47,12 @@ async def record_virtual(
     on_tick: Any = None,
     address: str = VIRTUAL_ADDRESS,
     sensor_kwargs: dict[str, Any] | None = None,
+    on_recorder: Any = None,
 ) -> tuple[Path, VirtualSensor, RecorderStatus]:
     """Stream ``source`` from a virtual ``model`` device and record it into ``out_dir``.
 
-    ``sensor_kwargs`` go to the virtual device (such as a line board's notification size).
+    ``sensor_kwargs`` go to the virtual device (such as a line board's notification size);
+    ``on_recorder(recorder)`` is called before recording starts (to enable tracing).
     Returns the finished ``.parquet`` recording, the virtual device (what it sent) and the
     recorder's status (what arrived).
     """
@@ -82,6 +84,8 @@ async def record_virtual(
             device, profile, path, meta, opts, time_scale=speed,
             client_kwargs={"backend": BumbleClient},
         )  # fmt: skip
+        if on_recorder is not None:
+            on_recorder(recorder)
 
         async def play() -> None:
             while not recorder.status.connected and not stop.is_set():

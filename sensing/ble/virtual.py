@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -252,10 +253,12 @@ def device_times(time_s: np.ndarray) -> np.ndarray:
     return spread
 
 
-def _acc_gyro(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def imu_packets(data: pd.DataFrame, encode: Callable[..., bytes]) -> list[Packet]:
+    """One notification per IMU sample, ``encode(acc_ms2, gyro_rads)`` giving its bytes."""
     acc = data[["acc_x", "acc_y", "acc_z"]].to_numpy(np.float64)
     gyro = data[["gyro_x", "gyro_y", "gyro_z"]].to_numpy(np.float64)
-    return acc, gyro
+    t = device_times(data["time_s"].to_numpy(np.float64))
+    return [Packet(float(ti), encode(tuple(a), tuple(g)), 1) for ti, a, g in zip(t, acc, gyro)]
 
 
 class VirtualWitMotion(VirtualSensor):
@@ -282,12 +285,7 @@ class VirtualWitMotion(VirtualSensor):
 
     def packets(self, data: pd.DataFrame) -> list[Packet]:
         """One 20-byte frame per sample."""
-        acc, gyro = _acc_gyro(data)
-        t = device_times(data["time_s"].to_numpy(np.float64))
-        return [
-            Packet(float(ti), witmotion.encode_frame(tuple(a), tuple(g)), 1)
-            for ti, a, g in zip(t, acc, gyro)
-        ]
+        return imu_packets(data, witmotion.encode_frame)
 
 
 class VirtualThingy(VirtualSensor):
@@ -325,12 +323,7 @@ class VirtualThingy(VirtualSensor):
 
     def packets(self, data: pd.DataFrame) -> list[Packet]:
         """One 18-byte raw notification per sample."""
-        acc, gyro = _acc_gyro(data)
-        t = device_times(data["time_s"].to_numpy(np.float64))
-        return [
-            Packet(float(ti), thingy.encode_raw(tuple(a), tuple(g)), 1)
-            for ti, a, g in zip(t, acc, gyro)
-        ]
+        return imu_packets(data, thingy.encode_raw)
 
 
 class VirtualTindeq(VirtualSensor):
