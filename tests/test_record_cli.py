@@ -20,8 +20,8 @@ from sensing.simulate import SimConfig, simulate
 CLI = [sys.executable, "-m", "holdtrack.cli"]
 
 
-def _source(tmp_path: Path, seconds: float, rate_hz: float = 50.0) -> Path:
-    cfg = SimConfig("imu", "floor", "good_holder", seed=8, rate_hz=rate_hz, packet_loss=0.0,
+def _source(tmp_path: Path, seconds: float, rate_hz: float = 50.0, kind: str = "imu") -> Path:
+    cfg = SimConfig(kind, "floor", "good_holder", seed=8, rate_hz=rate_hz, packet_loss=0.0,
                     dropouts_per_min=0.0, timestamps="device")  # fmt: skip
     session = simulate(cfg).session
     session.data = session.data[session.data["time_s"] <= seconds].reset_index(drop=True)
@@ -88,12 +88,35 @@ def test_record_virtual_with_faults_shows_progress_and_keeps_the_holds(tmp_path)
     assert read_session(out).meta.patient_id == "p7"
 
 
-def test_kill_9_loses_at_most_a_second_and_the_next_start_recovers(tmp_path):
-    """Real time at 50 Hz: the journal on disk never trails what arrived by more than 1 s."""
+KIND = {"witmotion": "imu", "thingy52": "imu", "tindeq": "force", "holdtrack-line": "pressure"}
+
+
+def test_ctrl_c_finishes_the_session_cleanly(tmp_path):
     src = _source(tmp_path, 120.0)
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [*CLI, "record", "--virtual", str(src), "--model", "thingy52", "--out", str(out)],
+        [*CLI, "record", "--virtual", str(src), "--model", "witmotion", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.glob(f"*{SUFFIX}")):
+        time.sleep(0.05)
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    session = read_session(Path(stdout.strip()))
+    assert 100 <= len(session.data) <= 50 * 6  # about 3 s at 50 Hz, then a clean stop
+    assert not list(out.glob(f"*{SUFFIX}"))  # the journal became the session
+
+
+@pytest.mark.parametrize("model", list(KIND))
+def test_kill_9_loses_at_most_a_second_and_the_next_start_recovers(model, tmp_path):
+    """Real time at 50 Hz: the journal on disk never trails what arrived by more than 1 s."""
+    src = _source(tmp_path, 120.0, kind=KIND[model])
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [*CLI, "record", "--virtual", str(src), "--model", model, "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     history: list[tuple[float, int]] = []  # (when seen, samples on disk)
