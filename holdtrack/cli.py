@@ -476,8 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--faults",
         metavar="SPEC",
-        help="virtual: radio faults, e.g. drop=10,loss=0.02,garbage=0.01 (drop the link every "
-        "10 s, lose 2%% of notifications, follow 1%% with a garbage packet)",
+        help="virtual: radio faults, e.g. drop=60,loss=0.02,garbage=0.01 (drop the link every "
+        "60 s of the session, lose 2%% of notifications, follow 1%% with a garbage packet)",
     )
     r.set_defaults(func=cmd_record)
 

@@ -116,8 +116,9 @@ def test_recording_through_faults_keeps_samples_and_holds(model, sources, tmp_pa
     keeps >= 97 % of what was sent, marks every drop as a gap (none over 5 s, none splitting
     a hold), and finds the source's holds within 1 s."""
     src = sources[KIND[model]]
-    speed = 20.0  # 420 s in 21 s: drops at 6, 12 and 18 s
-    faults = Faults(drop_every_s=6.0, loss=0.02, garbage=0.01, seed=3)
+    speed = 20.0  # 420 s in 21 s
+    # Drops at 120, 240 and 360 s of the session: each inside one of the source's holds.
+    faults = Faults(drop_every_s=120.0, loss=0.02, garbage=0.01, seed=3)
     out, sensor, status = asyncio.run(
         record_virtual(src, model, tmp_path, speed=speed, faults=faults, patient_id="p1")
     )

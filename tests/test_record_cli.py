@@ -71,7 +71,7 @@ def test_record_virtual_with_faults_shows_progress_and_keeps_the_holds(tmp_path)
     src = _source(tmp_path, 240.0, rate_hz=20.0)
     run = subprocess.run(
         [*CLI, "record", "--virtual", str(src), "--model", "witmotion", "--speed", "20",
-         "--faults", "drop=4,loss=0.02", "--patient", "p7", "--out", str(tmp_path / "out")],
+         "--faults", "drop=80,loss=0.02", "--patient", "p7", "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr

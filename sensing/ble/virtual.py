@@ -35,7 +35,7 @@ WRITE_NO_RESPONSE = Characteristic.Properties.WRITE_WITHOUT_RESPONSE
 class Faults:
     """Radio faults a virtual sensor injects while streaming."""
 
-    drop_every_s: float | None = None  # drop the link this often (wall seconds)
+    drop_every_s: float | None = None  # drop the link this often (seconds of the session)
     loss: float = 0.0  # share of notifications lost
     garbage: float = 0.0  # share of notifications followed by a packet of random bytes
     seed: int = 0
@@ -197,7 +197,7 @@ class VirtualSensor:
             delay = start + (p.time_s - t0) / speed - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            if next_drop is not None and loop.time() - start >= next_drop:
+            if next_drop is not None and p.time_s - t0 >= next_drop:
                 next_drop += faults.drop_every_s or 0.0
                 if self.connected:
                     await self.drop_link()
