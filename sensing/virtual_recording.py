@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.clean import timestamps_clean
 from sensing.ble.bumble_backend import BumbleClient, BumbleScanner, VirtualRadio
 from sensing.ble.scan import find_sensor
 from sensing.ble.virtual import VIRTUAL_MODELS, Faults, VirtualSensor
@@ -25,12 +26,11 @@ VIRTUAL_ADDRESS = "D1:00:00:00:00:01"
 
 
 def source_rate_hz(time_s: np.ndarray) -> float:
-    """The median sample rate of a session."""
-    dt = np.diff(time_s)
-    dt = dt[dt > 0]
-    if not len(dt):
+    """The nominal sample rate of a session (packet-stamped times included)."""
+    period = timestamps_clean(time_s)[1]["sample_period_s"]
+    if not period > 0:
         raise ValueError("the session's times do not advance")
-    return float(1.0 / np.median(dt))
+    return float(1.0 / period)
 
 
 async def record_virtual(

@@ -192,10 +192,12 @@ def test_line_checksum_catches_corruption_and_reset_skips_a_partial_line():
     assert [s.device_time_s for s in got] == [1.62]
 
 
-def test_device_times_spread_packet_stamped_times():
-    from sensing.ble.virtual import device_times
+def test_virtual_device_clock_spreads_packet_stamped_times():
+    import pandas as pd
 
-    t = device_times(np.array([0.0, 0.0, 0.3, 0.3, 0.3, 0.6]))
+    from sensing.ble.virtual import device_clock
+
+    t = device_clock(pd.DataFrame({"time_s": [0.0, 0.0, 0.3, 0.3, 0.3, 0.6]}))
     assert (np.diff(t) > 0).all() and t[-1] == 0.6 and t[4] == 0.3
 
 

@@ -20,6 +20,7 @@ from bumble.core import UUID, AdvertisingData
 from bumble.device import Device
 from bumble.gatt import Characteristic, Service
 
+from analysis.clean import timestamps_clean
 from analysis.columns import SENSOR_COLUMNS
 from sensing.ble.bumble_backend import VirtualRadio, make_device
 from sensing.devices import nus, thingy, tindeq, witmotion
@@ -230,34 +231,17 @@ class VirtualSensor:
             await self.device.stop_advertising()
 
 
-def device_times(time_s: np.ndarray) -> np.ndarray:
-    """Strictly increasing sample times for a device clock.
-
-    Sessions stamped on the host give every sample of a radio packet the packet's arrival
-    time; a device clock would not, so repeated times are spread back by the sample period.
-    """
-    t = np.asarray(time_s, dtype=np.float64)
-    dt = np.diff(t)
-    if len(t) < 2 or (dt > 0).all():
-        return t
-    period = (t[-1] - t[0]) / max(1, len(t) - 1)
-    # Position of each sample within its run of equal times, counted from the run's end.
-    new_run = np.concatenate([[True], dt > 0])
-    run_id = np.cumsum(new_run) - 1
-    run_end = np.flatnonzero(np.concatenate([dt > 0, [True]]))
-    back = run_end[run_id] - np.arange(len(t))
-    spread = t - back * period
-    for i in range(1, len(spread)):  # keep order where runs overlap the previous time
-        if spread[i] <= spread[i - 1]:
-            spread[i] = spread[i - 1] + period * 1e-3
-    return spread
+def device_clock(data: pd.DataFrame) -> np.ndarray:
+    """Strictly increasing sample times for a device clock: a session stamped on the host gives
+    every sample of a radio packet the packet's time, which a device clock would not."""
+    return timestamps_clean(data["time_s"].to_numpy(np.float64))[0]
 
 
 def imu_packets(data: pd.DataFrame, encode: Callable[..., bytes]) -> list[Packet]:
     """One notification per IMU sample, ``encode(acc_ms2, gyro_rads)`` giving its bytes."""
     acc = data[["acc_x", "acc_y", "acc_z"]].to_numpy(np.float64)
     gyro = data[["gyro_x", "gyro_y", "gyro_z"]].to_numpy(np.float64)
-    t = device_times(data["time_s"].to_numpy(np.float64))
+    t = device_clock(data)
     return [Packet(float(ti), encode(tuple(a), tuple(g)), 1) for ti, a, g in zip(t, acc, gyro)]
 
 
@@ -372,7 +356,7 @@ class VirtualTindeq(VirtualSensor):
 
     def packets(self, data: pd.DataFrame) -> list[Packet]:
         """``per_packet`` samples per notification, each with its µs timestamp."""
-        t = device_times(data["time_s"].to_numpy(np.float64))
+        t = device_clock(data)
         kg = data["force_n"].to_numpy(np.float64) / G
         us = self.CLOCK_START_US + np.round((t - t[0]) * 1e6).astype(np.int64)
         return [
@@ -459,7 +443,7 @@ class VirtualLineBoard(VirtualSensor):
         """The samples as text lines: what accumulated every ``every_s``, in notifications of
         at most ``chunk`` bytes (a line longer than what is left is split across two)."""
         cols = SENSOR_COLUMNS[self.kind]
-        t = device_times(data["time_s"].to_numpy(np.float64))
+        t = device_clock(data)
         us = np.round((t - t[0]) * 1e6).astype(np.int64)
         values = data[list(cols)].to_numpy(np.float64)
         out: list[Packet] = []
