@@ -9,7 +9,7 @@ read the same profiles, so a virtual device and the real one cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bleak import BleakClient
@@ -36,7 +36,8 @@ async def _nothing(_client: BleakClient, _opts: RecordOptions) -> None:
 
 
 async def _witmotion_configure(client: BleakClient, opts: RecordOptions) -> None:
-    for cmd in witmotion.rate_commands(witmotion_rate(opts.rate_hz or 50.0)):
+    assert opts.rate_hz is not None  # resolved by DeviceProfile.resolve
+    for cmd in witmotion.rate_commands(opts.rate_hz):
         await client.write_gatt_char(witmotion.WRITE_UUID, cmd, response=True)
 
 
@@ -47,15 +48,15 @@ def witmotion_rate(rate_hz: float) -> float:
 
 async def _thingy_configure(client: BleakClient, opts: RecordOptions) -> None:
     config = bytes(await client.read_gatt_char(thingy.CONFIG_UUID))
-    rate = thingy_rate(opts.rate_hz or 50.0)
+    assert opts.rate_hz is not None  # resolved by DeviceProfile.resolve
     await client.write_gatt_char(
-        thingy.CONFIG_UUID, thingy.config_with_rate(config, rate), response=True
+        thingy.CONFIG_UUID, thingy.config_with_rate(config, int(opts.rate_hz)), response=True
     )
 
 
-def thingy_rate(rate_hz: float) -> int:
+def thingy_rate(rate_hz: float) -> float:
     """The Thingy:52 motion frequency for ``rate_hz`` (whole Hz, 5 to 200)."""
-    return int(min(200, max(5, round(rate_hz))))
+    return float(min(200, max(5, round(rate_hz))))
 
 
 async def _tindeq_start(client: BleakClient, opts: RecordOptions) -> None:
@@ -84,18 +85,17 @@ class DeviceProfile:
     service_uuid: str
     notify_uuid: str
     make_decoder: Callable[[], Any]
-    default_rate_hz: float  # what to expect when the device does not say
+    default_rate_hz: float  # what to ask for, or expect when the device does not say
     configure: Step = _nothing  # before subscribing (rate)
     start: Step = _nothing  # after subscribing (start streaming, header request)
     stop: Step = _nothing  # before disconnecting at the end
+    settable_rate: Callable[[float], float] | None = None  # nearest rate the device can run at
 
-    def rate_for(self, opts: RecordOptions) -> float:
-        """The sample rate the device will run at, for de-jittering and the metadata."""
-        if self.model == "witmotion":
-            return witmotion_rate(opts.rate_hz or 50.0)
-        if self.model == "thingy52":
-            return float(thingy_rate(opts.rate_hz or 50.0))
-        return float(opts.rate_hz or self.default_rate_hz)
+    def resolve(self, opts: RecordOptions) -> RecordOptions:
+        """``opts`` with the rate the device will run at (for configuring, de-jittering and
+        the metadata)."""
+        rate = opts.rate_hz or self.default_rate_hz
+        return replace(opts, rate_hz=self.settable_rate(rate) if self.settable_rate else rate)
 
 
 PROFILES: dict[str, DeviceProfile] = {
@@ -104,11 +104,12 @@ PROFILES: dict[str, DeviceProfile] = {
         DeviceProfile(
             "witmotion", "WitMotion BLE 5.0 IMU", "imu", (witmotion.NAME_PREFIX,),
             witmotion.SERVICE_UUID, witmotion.NOTIFY_UUID, WitMotionDecoder, 50.0,
-            configure=_witmotion_configure,
+            configure=_witmotion_configure, settable_rate=witmotion_rate,
         ),
         DeviceProfile(
             "thingy52", "Nordic Thingy:52", "imu", (thingy.NAME_PREFIX,), thingy.SERVICE_UUID,
             thingy.RAW_UUID, ThingyRawDecoder, 50.0, configure=_thingy_configure,
+            settable_rate=thingy_rate,
         ),
         DeviceProfile(
             "tindeq", "Tindeq Progressor", "force", (tindeq.NAME_PREFIX,), tindeq.SERVICE_UUID,

@@ -90,8 +90,9 @@ class Recorder:
         self.profile = profile
         self.journal_path = Path(journal_path)
         self.meta = meta
-        self.options = options or RecordOptions()
-        self.rate_hz = profile.rate_for(self.options)
+        self.options = profile.resolve(options or RecordOptions())
+        assert self.options.rate_hz is not None
+        self.rate_hz = self.options.rate_hz
         self.time_scale = time_scale
         self.client_kwargs = client_kwargs or {}
         self.decoder = profile.make_decoder()
