@@ -232,15 +232,18 @@ def _run_until_interrupted(make: Any) -> Any:
     return asyncio.run(main())
 
 
-def _recover_folder(folder: Path) -> None:
-    """Finish recordings a crash left in ``folder`` before starting a new one."""
-    from sensing.journal import recover, unfinished
+def _recover_journals(paths: list[Path], done: str = "recovered") -> bool:
+    """Turn journals into session files, reporting each; True if any failed."""
+    from sensing.journal import recover
 
-    for journal in unfinished(folder):
+    failed = False
+    for p in paths:
         try:
-            log.info("recovered an unfinished recording: %s", recover(journal))
+            log.info("%s %s", done, recover(p))
         except (ValueError, OSError) as exc:
-            log.warning("could not recover %s: %s", journal, exc)
+            print(f"holdtrack: {p}: {exc}", file=sys.stderr)
+            failed = True
+    return failed
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -296,7 +299,10 @@ def cmd_record(args: argparse.Namespace) -> int:
     if args.virtual is None and args.faults:
         raise CliError("record: --faults applies to --virtual sensors only")
     args.out.mkdir(parents=True, exist_ok=True)
-    _recover_folder(args.out)
+    from sensing.journal import unfinished
+
+    # Finish recordings a crash left here before starting a new one.
+    _recover_journals(unfinished(args.out), "recovered an unfinished recording:")
     options = RecordOptions(rate_hz=args.rate, tare=args.tare)
     display = LiveDisplay(sys.stderr)
 
@@ -352,19 +358,12 @@ def _models() -> list[str]:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     """Turn unfinished recordings (journals) into session files."""
-    from sensing.journal import recover, unfinished
+    from sensing.journal import unfinished
 
     paths = unfinished(args.path) if args.path.is_dir() else [args.path]
     if not paths:
         log.info("nothing to recover in %s", args.path)
-    failed = False
-    for p in paths:
-        try:
-            log.info("recovered %s", recover(p))
-        except (ValueError, OSError) as exc:
-            print(f"holdtrack: {p}: {exc}", file=sys.stderr)
-            failed = True
-    return EXIT_BAD_INPUT if failed else EXIT_OK
+    return EXIT_BAD_INPUT if _recover_journals(paths) else EXIT_OK
 
 
 def _add_library_option(parser: argparse.ArgumentParser) -> None:

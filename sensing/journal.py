@@ -25,13 +25,19 @@ SUFFIX = ".htjournal"
 FLUSH_EVERY_S = 1.0
 
 
+def journal_path(path: Path) -> Path:
+    """``path`` as a journal path (ValueError unless it ends in ``.htjournal``)."""
+    path = Path(path)
+    if path.suffix != SUFFIX:
+        raise ValueError(f"a journal file ends in {SUFFIX}")
+    return path
+
+
 class Journal:
     """Append samples for one session; flush and fsync at least every ``FLUSH_EVERY_S``."""
 
     def __init__(self, path: Path, meta: SessionMeta) -> None:
-        self.path = Path(path)
-        if self.path.suffix != SUFFIX:
-            raise ValueError(f"a journal file ends in {SUFFIX}")
+        self.path = journal_path(path)
         self.meta = meta
         self.columns = SENSOR_COLUMNS[meta.sensor_kind]
         self.samples = 0

@@ -29,6 +29,7 @@ from bleak_retry_connector import establish_connection
 
 from sensing.clock import DeviceClock, SampleClock
 from sensing.journal import SUFFIX, Journal
+from sensing.journal import journal_path as checked_journal_path
 from sensing.profiles import DeviceProfile, RecordOptions
 from sensing.session import SessionMeta, implausible
 
@@ -84,11 +85,9 @@ class Recorder:
         time_scale: float = 1.0,
         client_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        if Path(journal_path).suffix != SUFFIX:
-            raise ValueError(f"a journal file ends in {SUFFIX}")
         self.device = device
         self.profile = profile
-        self.journal_path = Path(journal_path)
+        self.journal_path = checked_journal_path(journal_path)  # fail now, not at first data
         self.meta = meta
         self.options = profile.resolve(options or RecordOptions())
         assert self.options.rate_hz is not None
