@@ -351,9 +351,11 @@ async def _record_device(args: argparse.Namespace, options: Any, stop: Any, disp
 
 
 def _models() -> list[str]:
-    from sensing.profiles import PROFILES
+    # The decoders' names, which the device profiles share: importing the profiles would load
+    # bleak into every command's start-up.
+    from sensing.devices import DECODERS
 
-    return list(PROFILES)
+    return list(DECODERS)
 
 
 def cmd_recover(args: argparse.Namespace) -> int:

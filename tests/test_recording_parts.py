@@ -201,6 +201,14 @@ def test_virtual_device_clock_spreads_packet_stamped_times():
     assert (np.diff(t) > 0).all() and t[-1] == 0.6 and t[4] == 0.3
 
 
+def test_every_decoder_has_a_device_profile():
+    from sensing.devices import DECODERS
+    from sensing.profiles import PROFILES
+
+    assert list(PROFILES) == list(DECODERS)
+    assert all(isinstance(PROFILES[m].make_decoder(), DECODERS[m]) for m in DECODERS)
+
+
 def test_identify_by_service_uuid_then_name():
     from sensing.devices import nus
     from sensing.profiles import identify
