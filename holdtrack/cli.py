@@ -188,6 +188,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     ]
     log.info("holdtrack dashboard on http://%s:%d (library %s)", args.host, args.port, lib.root)
     env = {**os.environ, "HOLDTRACK_LIBRARY": str(lib.root)}
+    if os.name == "posix":
+        # Become the server, so a SIGTERM to this process stops it instead of orphaning it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, cmd, env)
     return subprocess.call(cmd, env=env)
 
 
