@@ -1,7 +1,7 @@
 """Hold detection: samples in, states, holds and adherence out.
 
-Never imports ``sensing`` or ``dashboard``: it takes arrays or DataFrames and returns results.
-The public names load lazily, so ``analysis.columns`` alone stays light to import.
+Imports nothing else of holdtrack: it takes arrays or DataFrames and returns results.
+The public names load lazily, so ``holdtrack.analysis.schema`` alone stays light to import.
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ import importlib
 from typing import Any
 
 _PUBLIC = {
-    "ADHERENT_HOLD_S": "analysis.holds",
-    "Hold": "analysis.holds",
-    "DETECTOR_VERSION": "analysis.process",
-    "SessionAnalysis": "analysis.process",
-    "session_process": "analysis.process",
-    "STATES": "analysis.states",
-    "KNOWN_COLUMNS": "analysis.columns",
-    "SENSOR_COLUMNS": "analysis.columns",
-    "infer_sensor_kind": "analysis.columns",
+    "DEFAULT_HOLD_TARGET_S": "holdtrack.analysis.schema",
+    "Hold": "holdtrack.analysis.holds",
+    "DETECTOR_VERSION": "holdtrack.analysis.process",
+    "SessionAnalysis": "holdtrack.analysis.process",
+    "session_process": "holdtrack.analysis.process",
+    "STATES": "holdtrack.analysis.schema",
+    "KNOWN_COLUMNS": "holdtrack.analysis.schema",
+    "SENSOR_COLUMNS": "holdtrack.analysis.schema",
+    "infer_sensor_kind": "holdtrack.analysis.schema",
+    "result_retarget": "holdtrack.analysis.summary",
 }
 __all__ = sorted(_PUBLIC)
 

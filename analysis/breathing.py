@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage, signal
 
-from analysis.clean import FRAME_S
+from holdtrack.analysis.clean import FRAME_S
 
 MIN_SECONDS = 20.0  # fewer than ~2 slow breaths cannot give a rate
 BAND_HZ = (0.07, 0.7)

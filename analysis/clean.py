@@ -11,8 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from holdtrack.analysis.schema import MAX_SAMPLE_SPACING_S
+
 FRAME_S = 0.1  # analysis frame length: 10 frames per second
-SHORT_GAP_S = 0.6  # empty stretches up to this long are ordinary packet spacing, not gaps
+# Empty frames longer than the gap spacing plus one frame (a gap's samples can sit at the edges
+# of the frames around it) are a data gap; shorter ones are ordinary packet spacing.
+SHORT_GAP_S = MAX_SAMPLE_SPACING_S + FRAME_S
 
 
 def timestamps_clean(time_s: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:

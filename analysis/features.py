@@ -20,29 +20,38 @@ from typing import Any
 
 import numpy as np
 
-from analysis.clean import FRAME_S, moving_mean
+from holdtrack.analysis.clean import FRAME_S, moving_mean
+from holdtrack.analysis.kinds import KindParams, kind_params
 
-G = 9.80665
-LOAD_WINDOW_S = 3.0
-LEVEL_WINDOW_S = 30.0
+LEVEL_WINDOW_S = 30.0  # load sensors: the loaded level is a slow mean over this long
+LOAD_FLOOR_SHARE = 0.15  # load sensors: loaded above this share of the high (98th pct) load
+LOAD_SPAN_PERCENTILE = 98.0
 # Body evidence: breathing is slow, so the still-ball signal is smoothed over 1 s (sensor noise
 # falls by sqrt(10), breathing hardly at all) and compared with that smoothed noise.
 BODY_SMOOTH_FRAMES = 10
 BODY_WINDOW_S = 12.0  # longer than the slowest breath
+BODY_SERIES_WINDOW_S = 4.0  # default window of the local body evidence per frame
 BODY_NOISE_K = 3.0
+BODY_NOISE_DEFAULT = 0.01  # per-frame sensor noise assumed when none was measured (deg/s, deg)
+BODY_MIN_REAL_FRAMES = 10  # fewer real frames than this show no breathing: no evidence
 _SMOOTH_GAIN = float(np.sqrt(BODY_SMOOTH_FRAMES))
+# A carried ball: |a| swings far from g at walking cadence.
+CARRIED_LIN_ACC_MS2 = 0.8  # linear acceleration (RMS over 1 s) of a ball in the hand
+CARRIED_RMS_FRAMES = 10
+CARRIED_SHARE_FRAMES = 20  # over 2 s, ...
+CARRIED_MIN_SHARE = 0.3  # ... more than 30 % of the frames above it
+# Net displacement of a load sensor: flanks of 2 spans, medians so breathing peaks do not count.
+LOAD_FLANK_SPANS = 2
 
 
 @dataclass
 class Features:
-    """Frame-rate features of one session (see module docstring)."""
+    """Frame-rate features of one session (see module docstring); ``kind`` picks the params."""
 
     kind: str
     t: np.ndarray
     gap: np.ndarray
-    motion: np.ndarray
-    motion_on: float  # motion above this is movement
-    window_s: float  # smoothing of ``motion``: how much longer than the move a movement run looks
+    motion: np.ndarray  # deg/s (IMUs) or %/s (load sensors); movement above params.motion_on
     path: np.ndarray  # (n, k)
     body_src: np.ndarray  # (n, k) channels in which a body on a still ball shows
     body_scale: float  # body_src variation that separates loaded from idle
@@ -51,25 +60,30 @@ class Features:
     load_rel: np.ndarray | None  # load / loaded level (force, pressure), else None
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def params(self) -> KindParams:
+        """The thresholds and rules of this session's sensor kind."""
+        return kind_params(self.kind)
+
     def body_evidence(self, a: int, b: int) -> float:
         """Evidence of a body on the ball over still frames [a, b); above 1 means loaded.
 
-        IMUs: the median over the run of the local breathing and tremor level (so a brief turn
-        while the ball is set down does not count), in units of ``body_scale``. Force and
-        pressure: twice the share of loaded frames.
+        Breathing and tremor (IMUs): the median over the run of the local level (so a brief
+        turn while the ball is set down does not count), in units of ``body_scale``. Loaded
+        share (force, pressure): twice the share of loaded frames.
         """
         ok = ~self.gap[a:b]
-        if self.kind not in ("imu", "accel"):
+        if self.params.body_evidence == "loaded_share":
             x = self.body_src[a:b][ok]
             return 2.0 * float(x.mean()) if len(x) else 0.0
-        if int(ok.sum()) < 10:
+        if int(ok.sum()) < BODY_MIN_REAL_FRAMES:
             return 0.0
         return float(np.median(self.body_series(a, b, BODY_WINDOW_S)[ok]))
 
-    def body_series(self, a: int, b: int, window_s: float = 4.0) -> np.ndarray:
+    def body_series(self, a: int, b: int, window_s: float = BODY_SERIES_WINDOW_S) -> np.ndarray:
         """Local body evidence per frame of [a, b) over a sliding window (units as above)."""
         x = self.body_src[a:b]
-        if self.kind not in ("imu", "accel"):
+        if self.params.body_evidence == "loaded_share":
             return 2.0 * x[:, 0]
         win = max(int(window_s / FRAME_S), 3)
         x = moving_mean(x, min(BODY_SMOOTH_FRAMES, win // 2))
@@ -79,21 +93,27 @@ class Features:
     def net_change(self, a: int, b: int, span: int = 10) -> float:
         """Net displacement between the frames just before ``a`` and just after ``b``.
 
-        Degrees of rotation for IMUs; fraction of the load level for force and pressure.
+        Degrees of rotation or tilt for IMUs; fraction of the load level for load sensors.
         """
+        if self.params.path_kind == "load_rel":
+            return self._load_dip(a, b, span)
         n = len(self.t)
         pre = self.path[max(a - span, 0) : max(a, 1)].mean(axis=0)
         post = self.path[min(b, n - 1) : min(b + span, n)].mean(axis=0)
-        if self.kind == "accel":
+        if self.params.path_kind == "gravity_direction":
             c = float(np.dot(pre, post) / (np.linalg.norm(pre) * np.linalg.norm(post) + 1e-12))
             return float(np.degrees(np.arccos(np.clip(c, -1.0, 1.0))))
-        if self.kind == "imu":
-            return float(np.linalg.norm(post - pre))
-        # Force / pressure: the deepest dip of the load during the move, relative to the higher
-        # of the loads held before and after (a new spot often takes a new load).
+        return float(np.linalg.norm(post - pre))
+
+    def _load_dip(self, a: int, b: int, span: int) -> float:
+        """Deepest load dip in [a, b) relative to the higher load held before or after.
+
+        A new spot often takes a new load, so the higher flank is the reference; the flanks are
+        medians over ``LOAD_FLANK_SPANS`` spans, so a breathing peak does not pose as the load.
+        """
         assert self.load_rel is not None
-        # Median flanks over 2 s, so that a breathing peak does not pose as the held load.
-        flank = 2 * span
+        n = len(self.t)
+        flank = LOAD_FLANK_SPANS * span
         pre_m = float(np.median(self.load_rel[max(a - flank, 0) : max(a, 1)]))
         post_m = float(np.median(self.load_rel[min(b, n - 1) : min(b + flank, n)]))
         level = max(pre_m, post_m)
@@ -103,6 +123,39 @@ class Features:
         return float(max(level - inside.min(), 0.0) / level)
 
 
+def carried_flags(acc: np.ndarray) -> np.ndarray:
+    """Frames of a ball carried in the hand: large linear accelerations much of the time."""
+    amag = np.linalg.norm(acc, axis=1)
+    lin = np.sqrt(moving_mean((amag - np.median(amag)) ** 2, CARRIED_RMS_FRAMES))
+    share = moving_mean((lin > CARRIED_LIN_ACC_MS2).astype(float), CARRIED_SHARE_FRAMES)
+    return share > CARRIED_MIN_SHARE
+
+
+def _rotation_motion(
+    gyro: np.ndarray, params: KindParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Motion (deg/s), path (integrated rotation, deg) and body channels from a gyroscope."""
+    bias = np.median(gyro, axis=0)
+    w = np.degrees(gyro - bias)
+    speed = np.linalg.norm(w, axis=1)
+    motion = moving_mean(speed, params.motion_smooth_frames)
+    path = np.cumsum(w, axis=0) * FRAME_S
+    return motion, path, w
+
+
+def _tilt_motion(u: np.ndarray, params: KindParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Motion (deg/s), path (gravity direction) and body channels (deg) from gravity alone.
+
+    Tilt speed is the angle between gravity directions a few frames either side.
+    """
+    k = params.tilt_half_window_frames
+    assert k is not None
+    up = np.vstack([np.repeat(u[:1], k, 0), u, np.repeat(u[-1:], k, 0)])
+    c = np.clip(np.einsum("ij,ij->i", up[2 * k :], up[: -2 * k]), -1.0, 1.0)
+    motion = moving_mean(np.degrees(np.arccos(c)) / (2 * k * FRAME_S), params.motion_smooth_frames)
+    return motion, u, np.degrees(u)
+
+
 def features_imu(
     t: np.ndarray,
     acc: np.ndarray,
@@ -110,40 +163,25 @@ def features_imu(
     gap: np.ndarray,
     noise: dict[str, float],
 ) -> Features:
-    """Features for an IMU in the ball (accelerometer, with or without gyroscope)."""
+    """Features for an IMU in the ball: kind "imu" with a gyroscope, "accel" without."""
+    params = kind_params("imu" if gyro is not None else "accel")
     amag = np.linalg.norm(acc, axis=1)
-    # Linear acceleration of a carried ball: |a| swings far from g at walking cadence.
-    lin = np.sqrt(moving_mean((amag - np.median(amag)) ** 2, 10))
-    carried = moving_mean((lin > 0.8).astype(float), 20) > 0.3
     u = acc / np.maximum(amag, 1e-9)[:, None]
-    if gyro is not None:
-        bias = np.median(gyro, axis=0)
-        w = np.degrees(gyro - bias)
-        speed = np.linalg.norm(w, axis=1)
-        motion = moving_mean(speed, 10)
-        path = np.cumsum(w, axis=0) * FRAME_S
-        body_src = w
-        body_scale = BODY_NOISE_K * noise.get("gyro_dps", 0.01) / _SMOOTH_GAIN + 0.02
-        motion_on = 5.0
-        kind = "imu"
+    if params.has_gyro:
+        assert gyro is not None
+        motion, path, body_src = _rotation_motion(gyro, params)
     else:
-        # Tilt speed: angle between gravity directions half a second either side.
-        k = 5
-        up = np.vstack([np.repeat(u[:1], k, 0), u, np.repeat(u[-1:], k, 0)])
-        c = np.clip(np.einsum("ij,ij->i", up[2 * k :], up[: -2 * k]), -1.0, 1.0)
-        motion = moving_mean(np.degrees(np.arccos(c)) / (2 * k * FRAME_S), 5)
-        path = u
-        body_src = np.degrees(u)
-        body_scale = BODY_NOISE_K * noise.get("acc_deg", 0.01) / _SMOOTH_GAIN + 0.01
-        motion_on = 3.0
-        kind = "accel"
+        motion, path, body_src = _tilt_motion(u, params)
+    carried = carried_flags(acc) if params.detects_carried else np.zeros(len(t), dtype=bool)
+    key = params.body_noise_key or ""
+    body_scale = (
+        BODY_NOISE_K * noise.get(key, BODY_NOISE_DEFAULT) / _SMOOTH_GAIN + params.body_scale_floor
+    )
     return Features(
-        kind=kind,
+        kind=params.name,
         t=t,
         gap=gap,
         motion=motion,
-        motion_on=motion_on,
-        window_s=1.0,
         path=path,
         body_src=body_src,
         body_scale=body_scale,
@@ -154,17 +192,19 @@ def features_imu(
     )
 
 
+def _load_floor(x: np.ndarray, params: KindParams) -> tuple[np.ndarray, float, float]:
+    """Load above the unloaded baseline, its high (98th pct) span and the loaded floor."""
+    if params.load_baseline_percentile is not None:
+        x = x - float(np.percentile(x, params.load_baseline_percentile))
+    span = float(np.percentile(x, LOAD_SPAN_PERCENTILE))
+    floor = max(LOAD_FLOOR_SHARE * span, params.load_floor_min)
+    return x, span, floor
+
+
 def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -> Features:
     """Features for a force sensor (N) or an inflatable-ball barometer (Pa)."""
-    x = np.asarray(load, dtype=np.float64)
-    if kind == "pressure":
-        base = float(np.percentile(x, 2))
-        x = x - base
-        span = float(np.percentile(x, 98))
-        floor = max(0.15 * span, 200.0)  # Pa above the unloaded ball
-    else:
-        span = float(np.percentile(x, 98))
-        floor = max(0.15 * span, 4.0)  # N
+    params = kind_params(kind)
+    x, span, floor = _load_floor(np.asarray(load, dtype=np.float64), params)
     loaded = x > floor
     # Loaded level: slow mean of the loaded frames only, to express changes as fractions.
     win = int(LEVEL_WINDOW_S / FRAME_S)
@@ -172,9 +212,9 @@ def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -
     lv = moving_mean(np.where(loaded, x, 0.0), win) / np.maximum(weight, 1e-9)
     lv = np.where(weight > 0, lv, max(span, floor))
     rel = x / np.maximum(lv, floor)
-    # Rolling swings the load by tens of percent; breathing by a few. A plain moving standard
-    # deviation stays local (a band filter slow enough for slow rolling rings for ~20 s).
-    win = int(LOAD_WINDOW_S / FRAME_S)
+    # Motion: moving standard deviation of the relative load, in percent (a band filter slow
+    # enough for slow rolling would ring for ~20 s).
+    win = params.motion_smooth_frames
     mean = moving_mean(rel, win)
     motion = np.sqrt(np.maximum(moving_mean(rel**2, win) - mean**2, 0.0)) * 100.0
     return Features(
@@ -182,8 +222,6 @@ def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -
         t=t,
         gap=gap,
         motion=np.where(loaded, motion, 0.0),
-        motion_on=5.0,
-        window_s=LOAD_WINDOW_S,
         path=rel[:, None],
         body_src=loaded.astype(float)[:, None],
         body_scale=1.0,

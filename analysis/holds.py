@@ -8,17 +8,16 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from analysis.breathing import breathing_rate
-from analysis.clean import FRAME_S, runs_find
-from analysis.features import Features
-from analysis.states import HOLD, MIN_HOLD_S
-
-ADHERENT_HOLD_S = 90.0
+from holdtrack.analysis.breathing import breathing_rate
+from holdtrack.analysis.clean import FRAME_S, runs_find
+from holdtrack.analysis.features import Features
+from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S, MIN_HOLD_S
+from holdtrack.analysis.states import HOLD
 
 
 @dataclass
 class Hold:
-    """One hold event (SPEC section 1)."""
+    """One hold event (docs/states.md)."""
 
     start_s: float
     end_s: float
@@ -40,9 +39,12 @@ class Hold:
 
 
 def holds_find(
-    codes: np.ndarray, feat: Features, edges_s: np.ndarray
+    codes: np.ndarray,
+    feat: Features,
+    edges_s: np.ndarray,
+    hold_target_s: float = DEFAULT_HOLD_TARGET_S,
 ) -> tuple[list[Hold], dict[str, Any]]:
-    """Every maximal hold stretch of at least 10 s, measured.
+    """Every maximal hold stretch of at least 10 s, measured; adherent from ``hold_target_s``.
 
     ``edges_s`` holds frame boundary times (len(codes) + 1), clipped to the session.
     """
@@ -53,8 +55,7 @@ def holds_find(
             continue
         steady, n_micro = steadiness_score(feat, a, b)
         ok = ~feat.gap[a:b]
-        method = "tilt" if feat.kind in ("imu", "accel") else "load"
-        bpm, _ = breathing_rate(feat.breath[a:b][ok], method=method)
+        bpm, _ = breathing_rate(feat.breath[a:b][ok], method=feat.params.breathing_method)
         holds.append(
             Hold(
                 start_s=start,
@@ -63,26 +64,18 @@ def holds_find(
                 steadiness=steady,
                 breaths_per_min=bpm,
                 micro_adjustments=n_micro,
-                adherent=end - start >= ADHERENT_HOLD_S,
+                adherent=end - start >= hold_target_s,
             )
         )
     return holds, {}
 
 
-# Steadiness components per sensor kind: (name, weight, typical value in a hold). Chosen on
-# simulated holds (tuning seeds) by rank correlation with the true amount of fidgeting.
-STEADINESS_PARTS: dict[str, tuple[tuple[str, float, float], ...]] = {
-    "imu": (("moves_deg_per_min", 1.0, 1.65), ("tremble", 1.0, 0.14)),
-    "accel": (("wander", 1.0, 0.029), ("tremble", 1.0, 0.0023)),
-    "force": (("wander", 1.0, 0.026), ("tremble", 6.0, 0.0045)),
-    "pressure": (("wander", 1.0, 0.026), ("tremble", 6.0, 0.0045)),
-}
-TREMBLE_BAND_HZ = {
-    "imu": (0.5, 2.0),
-    "accel": (0.5, 2.0),
-    "force": (0.4, 3.0),
-    "pressure": (0.4, 3.0),
-}
+# Steadiness components and the tremble band per sensor kind live in the kinds table
+# (``steadiness_parts``, ``tremble_band_hz``).
+SLOW_CUTOFF_HZ = 0.05  # wander: position or load slower than this
+MIN_PARTS_FRAMES = 30  # holds this short get no wander or tremble
+MIN_BURST_FRAMES = 2  # a small move inside a hold lasts at least this long
+BURST_SPAN_FRAMES = 5  # net displacement of a small move: means over this many frames around
 
 
 def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
@@ -94,17 +87,17 @@ def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
     """
     ok = ~feat.gap[a:b]
     minutes = max((b - a) * FRAME_S / 60.0, 1e-9)
-    moving = (feat.motion[a:b] > feat.motion_on) & ok
-    bursts = [(a + s, a + e) for s, e in runs_find(moving) if e - s >= 2]
-    moves = sum(feat.net_change(s, e, span=5) for s, e in bursts) / minutes
+    moving = (feat.motion[a:b] > feat.params.motion_on) & ok
+    bursts = [(a + s, a + e) for s, e in runs_find(moving) if e - s >= MIN_BURST_FRAMES]
+    moves = sum(feat.net_change(s, e, span=BURST_SPAN_FRAMES) for s, e in bursts) / minutes
     path = feat.path[a:b]
-    if len(path) <= 30:
+    if len(path) <= MIN_PARTS_FRAMES:
         return {"moves_deg_per_min": moves, "wander": 0.0, "tremble": 0.0, "n_moves": len(bursts)}
     i = np.arange(len(path))
     coef = np.polyfit(i, path, 1)
     detrended = path - (np.outer(i, coef[0]) + coef[1])
     slow = signal.sosfiltfilt(_SOS_SLOW, detrended, axis=0)
-    lo, hi = TREMBLE_BAND_HZ[feat.kind]
+    lo, hi = feat.params.tremble_band_hz
     sos = signal.butter(2, [lo, hi], btype="bandpass", fs=1 / FRAME_S, output="sos")
     fast = signal.sosfiltfilt(sos, detrended, axis=0)
     return {
@@ -115,17 +108,17 @@ def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
     }
 
 
-_SOS_SLOW = signal.butter(2, 0.05, btype="lowpass", fs=1 / FRAME_S, output="sos")
+_SOS_SLOW = signal.butter(2, SLOW_CUTOFF_HZ, btype="lowpass", fs=1 / FRAME_S, output="sos")
 
 
 def steadiness_score(feat: Features, a: int, b: int) -> tuple[float, int]:
     """Steadiness in [0, 1] of hold frames [a, b) and the count of small moves in them.
 
     1 for a perfectly still, evenly loaded hold; a typical hold scores about 0.5; it falls as
-    micro-adjustments, load swings and wandering grow (SPEC section 1).
+    micro-adjustments, load swings and wandering grow (docs/states.md).
     """
     parts = steadiness_parts(feat, a, b)
-    spec = STEADINESS_PARTS[feat.kind]
+    spec = feat.params.steadiness_parts
     score = sum(w * parts[name] / typical for name, w, typical in spec)
     total_w = sum(w for _, w, _ in spec)
     return float(np.exp(-np.log(2) * score / total_w)), int(parts["n_moves"])

@@ -12,30 +12,33 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.holds import ADHERENT_HOLD_S
-from analysis.process import session_process
+from holdtrack.analysis.process import session_process
+from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
 
 
 @dataclass(frozen=True)
 class LiveState:
-    """The current state, the running hold timer (0 when not holding) and the 90 s cue."""
+    """The current state, the running hold timer (0 when not holding) and the target cue."""
 
     state: str
     hold_s: float
-    adherent_holds: int  # holds in the samples given that reached 90 s, the ongoing one too
+    adherent_holds: int  # holds in the samples given that reached the target, the ongoing one too
     segments: list[dict[str, Any]] = field(default_factory=list)
+    hold_target_s: float = DEFAULT_HOLD_TARGET_S
 
     @property
     def cue(self) -> bool:
-        """The current hold has reached 90 s."""
-        return self.hold_s >= ADHERENT_HOLD_S
+        """The current hold has reached the target."""
+        return self.hold_s >= self.hold_target_s
 
 
-def state_now(data: pd.DataFrame, kind: str | None = None) -> LiveState:
-    """The state at the last sample of ``data`` (``time_s`` plus SPEC sensor columns)."""
+def state_now(
+    data: pd.DataFrame, kind: str | None = None, hold_target_s: float = DEFAULT_HOLD_TARGET_S
+) -> LiveState:
+    """The state at the last sample of ``data`` (``time_s`` plus sample columns)."""
     if len(data) < 2 or float(data["time_s"].iloc[-1]) <= float(data["time_s"].iloc[0]):
-        return LiveState("idle", 0.0, 0)
-    res = session_process(data, kind)
+        return LiveState("idle", 0.0, 0, hold_target_s=hold_target_s)
+    res = session_process(data, kind, hold_target_s)
     last = res.segments[-1]
     now = float(data["time_s"].iloc[-1])
     hold_s = now - float(last["start_s"]) if last["state"] == "hold" else 0.0
@@ -44,4 +47,5 @@ def state_now(data: pd.DataFrame, kind: str | None = None) -> LiveState:
         hold_s=max(0.0, hold_s),
         adherent_holds=sum(h.adherent for h in res.holds),
         segments=res.segments,
+        hold_target_s=hold_target_s,
     )

@@ -8,12 +8,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.clean import FRAME_S, frames_make, timestamps_clean
-from analysis.columns import SENSOR_COLUMNS, infer_sensor_kind
-from analysis.features import Features, G, features_imu, features_load, sample_noise
-from analysis.holds import Hold, holds_find
-from analysis.states import STATES, states_classify
-from analysis.summary import session_summarise
+from holdtrack.analysis.clean import FRAME_S, frames_make, timestamps_clean
+from holdtrack.analysis.features import Features, features_imu, features_load, sample_noise
+from holdtrack.analysis.holds import Hold, holds_find
+from holdtrack.analysis.kinds import KindParams, kind_params
+from holdtrack.analysis.schema import (
+    DEFAULT_HOLD_TARGET_S,
+    G_MS2,
+    SENSOR_COLUMNS,
+    STATES,
+    infer_sensor_kind,
+)
+from holdtrack.analysis.states import states_classify
+from holdtrack.analysis.summary import session_summarise
 
 DETECTOR_VERSION = "1"
 
@@ -32,7 +39,7 @@ class SessionAnalysis:
     features: Features | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``holdtrack analyze --json`` object (SPEC section 3)."""
+        """The ``holdtrack analyze --json`` object (docs/analysis-json.md)."""
         return {
             "holds": [h.to_dict() for h in self.holds],
             "segments": self.segments,
@@ -53,27 +60,40 @@ def session_features(data: pd.DataFrame, kind: str) -> Features:
     gap = finfo["gap"]
     period = tinfo["sample_period_s"]
     spf = max(FRAME_S / period, 1.0) if np.isfinite(period) and period > 0 else 1.0
-    if kind in ("imu", "accel"):
-        noise = {
-            "acc_deg": float(
-                np.degrees(np.mean([sample_noise(values[:, i]) for i in range(3)]) / G)
-                / np.sqrt(spf)
-            )
-        }
-        gyro = None
-        if kind == "imu":
-            gyro = fv[:, 3:6]
-            g_noise = np.mean([sample_noise(values[:, i]) for i in range(3, 6)])
-            noise["gyro_dps"] = float(np.degrees(g_noise) / np.sqrt(spf))
-        feat = features_imu(ft, fv[:, :3], gyro, gap, noise)
+    params = kind_params(kind)
+    if params.is_motion_sensor:
+        gyro = fv[:, 3:6] if params.has_gyro else None
+        feat = features_imu(ft, fv[:, :3], gyro, gap, imu_noise(values, spf, params))
     else:
         feat = features_load(ft, fv[:, 0], gap, kind)
     feat.info.update({"gaps_s": finfo["gaps_s"], "t0": finfo["t0"], **tinfo})
     return feat
 
 
-def session_process(data: pd.DataFrame, sensor_kind: str | None = None) -> SessionAnalysis:
-    """Analyse one session's samples (SPEC section 2 columns, SI units).
+def imu_noise(values: np.ndarray, spf: float, params: KindParams) -> dict[str, float]:
+    """Per-frame sensor noise of an IMU: tilt (``acc_deg``) and, with a gyro, ``gyro_dps``.
+
+    Measured on the raw samples and divided by sqrt(samples per frame), as framing averages.
+    """
+    noise = {
+        "acc_deg": float(
+            np.degrees(np.mean([sample_noise(values[:, i]) for i in range(3)]) / G_MS2)
+            / np.sqrt(spf)
+        )
+    }
+    if params.has_gyro:
+        g_noise = np.mean([sample_noise(values[:, i]) for i in range(3, 6)])
+        noise["gyro_dps"] = float(np.degrees(g_noise) / np.sqrt(spf))
+    return noise
+
+
+def session_process(
+    data: pd.DataFrame,
+    sensor_kind: str | None = None,
+    hold_target_s: float = DEFAULT_HOLD_TARGET_S,
+) -> SessionAnalysis:
+    """Analyse one session's samples (sample columns in SI units); holds of ``hold_target_s``
+    or more are adherent.
 
     Raises ValueError when there are too few samples or no sensor columns.
     """
@@ -88,9 +108,9 @@ def session_process(data: pd.DataFrame, sensor_kind: str | None = None) -> Sessi
     t_first = float(data["time_s"].iloc[0])
     t_last = float(data["time_s"].iloc[-1])
     edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t_first, t_last)
-    holds, _ = holds_find(codes, feat, edges)
+    holds, _ = holds_find(codes, feat, edges, hold_target_s)
     segments = segments_from_codes(codes, edges)
-    summary = session_summarise(holds, segments, feat.info["gaps_s"])
+    summary = session_summarise(holds, segments, feat.info["gaps_s"], hold_target_s)
     return SessionAnalysis(
         sensor_kind=kind,
         holds=holds,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from analysis import STATES, session_process  # noqa: E402
-from sensing.simulate import SCENARIOS, SENSOR_KINDS, SETUPS, SimConfig, simulate  # noqa: E402
+from holdtrack.analysis import STATES, session_process
+from holdtrack.simulation.config import SCENARIOS, SENSOR_KINDS, SETUPS
+from holdtrack.simulation.simulate import SimConfig, simulate
 
 EVAL_FIRST_SEED = 8_000_000
 

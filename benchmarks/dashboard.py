@@ -15,7 +15,6 @@ import json
 import os
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,12 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from analysis import DETECTOR_VERSION  # noqa: E402
-from dashboard.library import Library  # noqa: E402
-from sensing.session import write_recording  # noqa: E402
-from sensing.simulate import simulate  # noqa: E402
+from holdtrack.analysis import DETECTOR_VERSION
+from holdtrack.dashboard.library import Library
+from holdtrack.sensing.session import write_recording
+from holdtrack.simulation.simulate import simulate
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 

@@ -18,19 +18,16 @@ import argparse
 import asyncio
 import io
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from sensing.live import LiveDisplay  # noqa: E402
-from sensing.session import write_recording  # noqa: E402
-from sensing.simulate import SimConfig, simulate  # noqa: E402
-from sensing.virtual_recording import record_virtual  # noqa: E402
+from holdtrack.live_display import LiveDisplay
+from holdtrack.sensing.session import write_recording
+from holdtrack.simulation.ble.recording import record_virtual
+from holdtrack.simulation.simulate import SimConfig, simulate
 
 # (label, model, sensor kind, rate Hz, virtual sensor options)
 CASES = [

@@ -18,11 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from analysis import session_process  # noqa: E402
-from sensing.session import read_recording, write_csv, write_recording  # noqa: E402
-from sensing.simulate import SimConfig, simulate  # noqa: E402
+from holdtrack.analysis import session_process
+from holdtrack.sensing.session import read_recording, write_csv, write_recording
+from holdtrack.simulation.simulate import SimConfig, simulate
 
 HOUR_CONFIG = SimConfig(
     sensor_kind="imu", setup="floor", scenario="good_holder", seed=424242, rate_hz=100.0, n_holds=22
@@ -32,9 +30,9 @@ HOUR_CONFIG = SimConfig(
 # report the parent's peak.
 _PEAK_SCRIPT = """
 import sys
-from analysis import session_process
-from analysis.process import session_features
-from sensing.session import read_recording
+from holdtrack.analysis import session_process
+from holdtrack.analysis.process import session_features
+from holdtrack.sensing.session import read_recording
 def hwm():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):

@@ -1,4 +1,4 @@
-"""holdtrack dashboard: adherence to 90-second holds, for a person and for their therapist.
+"""holdtrack dashboard: adherence to sustained holds, for a person and for their therapist.
 
 Run with ``holdtrack dashboard``; the library folder comes from ``HOLDTRACK_LIBRARY`` (set by
 that command), and an empty library starts with the bundled sample sessions.
@@ -14,7 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.library import (
+from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.library import (
     ImportRejected,
     Library,
     Prescription,
@@ -22,8 +23,8 @@ from dashboard.library import (
     default_library_dir,
     import_sample_set,
 )
-from dashboard.report import session_report_html
-from dashboard.views import (
+from holdtrack.dashboard.report import session_report_html
+from holdtrack.dashboard.views import (
     clinic_table,
     hold_rows,
     plot_signal,
@@ -32,7 +33,7 @@ from dashboard.views import (
     session_list,
     site_minutes,
 )
-from sensing.session import read_session
+from holdtrack.sensing.session import read_session
 
 STATE_COLOURS = {
     "hold": "rgba(46, 160, 67, 0.25)",
@@ -59,12 +60,6 @@ def open_library(root: str) -> Library:
         import_sample_set(lib)
     lib.refresh()
     return lib
-
-
-def fmt_clock(seconds: float) -> str:
-    """Seconds as m:ss."""
-    m, s = divmod(int(round(seconds)), 60)
-    return f"{m}:{s:02d}"
 
 
 def sidebar(lib: Library) -> str:
@@ -155,15 +150,15 @@ def person_view(lib: Library) -> None:
     if not sessions:
         st.info("No sessions for this person.")
         return
+    rx = lib.prescription(patient)
     holds = sum(s.n_holds for s in sessions)
     adherent = sum(s.adherent_holds for s in sessions)
     c1, c2, c3 = st.columns(3)
     c1.metric("Sessions", len(sessions))
-    c2.metric("Holds reaching 90 s", f"{adherent} of {holds}")
-    c3.metric("Minutes in adherent holds", f"{sum(s.adherent_hold_s for s in sessions) / 60:.1f}")
+    c2.metric(f"Holds reaching {clock_text(rx.hold_target_s)}", f"{adherent} of {holds}")
+    c3.metric("Minutes in adherent holds", f"{sum(s.adherent_time_s for s in sessions) / 60:.1f}")
     st.subheader("Per week")
     st.dataframe(progress_table(sessions, "W-MON"), hide_index=True, width="stretch")
-    rx = lib.prescription(patient)
     st.caption(
         f"Prescription: {rx.routines_per_week_min} to {rx.routines_per_week_max} routines of about "
         f"{rx.routine_min:g} minutes a week, holds of {rx.hold_target_s:g} s or more."
@@ -173,7 +168,7 @@ def person_view(lib: Library) -> None:
     daily = progress_table(sessions, "D")
     st.dataframe(daily, hide_index=True, width="stretch")
     fig = go.Figure(go.Bar(x=daily["period"], y=daily["longest hold s"], name="longest hold"))
-    fig.add_hline(y=90, line_dash="dash", annotation_text="90 s")
+    fig.add_hline(y=rx.hold_target_s, line_dash="dash", annotation_text="hold target")
     fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
     st.plotly_chart(fig, width="stretch")
     st.subheader("Hold time per body site")
@@ -211,7 +206,7 @@ def selected_session(lib: Library) -> SessionRow | None:
 
 
 def session_view(lib: Library) -> None:
-    """The signal with its states, every hold against the 90 s line, and a verdict."""
+    """The signal with its states, every hold against the person's target, and a verdict."""
     row = selected_session(lib)
     if row is None:
         return
@@ -221,8 +216,10 @@ def session_view(lib: Library) -> None:
     st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {row.patient_id}")
     st.markdown(f"**{s['verdict']}**")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Holds >= 90 s", f"{s['adherent_holds']} of {s['n_holds']}")
-    c2.metric("Longest hold", fmt_clock(s["longest_hold_s"]))
+    c1.metric(
+        f"Holds >= {clock_text(s['hold_target_s'])}", f"{s['adherent_holds']} of {s['n_holds']}"
+    )
+    c2.metric("Longest hold", clock_text(s["longest_hold_s"]))
     c3.metric("Rolling share of loaded time", f"{s['rolling_share_of_loaded']:.0%}")
     c4.metric("Data gaps", f"{s['gap_s']:.1f} s")
     data = session_samples(str(row.file))
@@ -236,10 +233,10 @@ def session_view(lib: Library) -> None:
             go.Bar(
                 x=[f"#{i}" for i in table["hold"]],
                 y=table["duration_s"],
-                marker_color=["#2ea043" if ok else "#d29922" for ok in table["reached_90_s"]],
+                marker_color=["#2ea043" if ok else "#d29922" for ok in table["reached_target"]],
             )
         )
-        bars.add_hline(y=90, line_dash="dash", annotation_text="90 s")
+        bars.add_hline(y=s["hold_target_s"], line_dash="dash", annotation_text="hold target")
         bars.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
         st.plotly_chart(bars, width="stretch")
     st.dataframe(table, hide_index=True, width="stretch")
@@ -282,7 +279,7 @@ def signal_figure(
 
 
 def replay_view(lib: Library) -> None:
-    """Play a session as if live: cursor, state as knowable then, running hold timer, 90 s cue."""
+    """Play a session as if live: cursor, state as knowable then, running hold timer, cue."""
     row = selected_session(lib)
     if row is None:
         return
@@ -314,15 +311,16 @@ def replay_view(lib: Library) -> None:
         if st.session_state.get("replay_playing"):
             pos = min(pos + REPLAY_TICK_S * st.session_state["replay_speed"], t1)
             st.session_state["replay_pos"] = pos
-        now = replay_state(data, row.sensor_kind, pos)
+        now = replay_state(data, row.sensor_kind, pos, row.hold_target_s)
         m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Time", fmt_clock(pos - t0))
+        m1.metric("Time", clock_text(pos - t0))
         m2.metric("State", now["state"])
-        m3.metric("Hold timer", fmt_clock(now["hold_s"]))
-        m4.metric("Holds reaching 90 s so far", now["adherent_so_far"])
+        m3.metric("Hold timer", clock_text(now["hold_s"]))
+        m4.metric("Holds reaching the target so far", now["adherent_so_far"])
         if now["cue"]:
             st.success(
-                "90 s reached: this hold counts. Breathe slowly, then move the ball an inch."
+                f"{clock_text(row.hold_target_s)} reached: this hold counts. Breathe slowly, "
+                "then move the ball an inch."
             )
         st.plotly_chart(
             signal_figure(data, row.sensor_kind, now["segments"], [], cursor_s=pos),

@@ -22,8 +22,10 @@ from typing import Any
 
 import platformdirs
 
-from analysis import DETECTOR_VERSION, session_process
-from sensing.session import Session, SessionFormatError, read_session
+from holdtrack.analysis import DETECTOR_VERSION, result_retarget, session_process
+from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
+from holdtrack.dashboard.prescription import Prescription
+from holdtrack.sensing.session import Session, SessionFormatError, read_session
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".parquet")
@@ -52,31 +54,30 @@ CREATE TABLE IF NOT EXISTS analyses (
     session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
     detector_version TEXT NOT NULL,
     n_holds INTEGER NOT NULL,
-    adherent_holds INTEGER NOT NULL,
-    adherent_hold_s REAL NOT NULL,
     hold_s REAL NOT NULL,
     rolling_s REAL NOT NULL,
     loaded_s REAL NOT NULL,
     longest_hold_s REAL NOT NULL,
     result_json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS holds (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    start_s REAL NOT NULL,
+    duration_s REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS holds_session ON holds (session_id, duration_s);
 """
-
-
-@dataclass(frozen=True)
-class Prescription:
-    """What the clinician asked for; SPEC section 4 defaults unless set per person."""
-
-    routines_per_week_min: int = 3
-    routines_per_week_max: int = 4
-    routine_min: float = 10.0
-    hold_target_s: float = 90.0
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.routines_per_week_min <= self.routines_per_week_max <= 21:
-            raise ValueError("routines per week: need 0 <= minimum <= maximum <= 21")
-        if not (0 < self.routine_min <= 240 and 10 <= self.hold_target_s <= 600):
-            raise ValueError("routine length must be 0-240 min and the hold target 10-600 s")
+# Version 2: adherence is judged per person at query time from the holds table; older
+# libraries cached it for 90 s in the analyses table, which is only a cache and is rebuilt.
+SCHEMA_VERSION = 2
+# A session's adherent holds and time in them, against its person's hold target.
+_ADHERENCE = f"""
+    COALESCE(p.hold_target_s, {DEFAULT_HOLD_TARGET_S}) AS hold_target_s,
+    (SELECT COUNT(*) FROM holds h WHERE h.session_id = s.id
+        AND h.duration_s >= COALESCE(p.hold_target_s, {DEFAULT_HOLD_TARGET_S})) AS adherent_holds,
+    (SELECT COALESCE(SUM(h.duration_s), 0) FROM holds h WHERE h.session_id = s.id
+        AND h.duration_s >= COALESCE(p.hold_target_s, {DEFAULT_HOLD_TARGET_S})) AS adherent_time_s
+"""
 
 
 class ImportRejected(ValueError):
@@ -111,8 +112,9 @@ class SessionRow:
     start_utc: datetime
     duration_s: float
     n_holds: int
-    adherent_holds: int
-    adherent_hold_s: float
+    adherent_holds: int  # holds that reached the person's target
+    adherent_time_s: float  # time in those holds
+    hold_target_s: float  # the person's hold target
     hold_s: float
     rolling_s: float
     loaded_s: float
@@ -128,7 +130,10 @@ class Library:
         self.files.mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / "index.sqlite"
         with self._db() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                db.execute("DROP TABLE IF EXISTS analyses")  # a cache: refresh() rebuilds it
             db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -224,8 +229,6 @@ class Library:
             session_id,
             DETECTOR_VERSION,
             len(holds),
-            sum(h["adherent"] for h in holds),
-            sum(h["duration_s"] for h in holds if h["adherent"]),
             t["hold"],
             t["rolling"],
             t["hold"] + t["rolling"] + t["reposition"],
@@ -233,8 +236,11 @@ class Library:
             json.dumps(result),
         )
         with self._db() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values
+            db.execute("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+            db.execute("DELETE FROM holds WHERE session_id = ?", (session_id,))
+            db.executemany(
+                "INSERT INTO holds VALUES (?, ?, ?)",
+                [(session_id, h["start_s"], h["duration_s"]) for h in holds],
             )
         return result
 
@@ -254,23 +260,30 @@ class Library:
         return len(stale)
 
     def analysis(self, session_id: str) -> dict[str, Any]:
-        """The cached analysis JSON (SPEC section 3 shape) of a session, fresh for this detector."""
+        """The analysis of a session (the ``analyze --json`` object), fresh for this detector
+        and judged against its person's hold target."""
         with self._db() as db:
             row = db.execute(
-                "SELECT result_json, detector_version FROM analyses WHERE session_id = ?",
+                "SELECT a.result_json, a.detector_version, s.patient_id FROM sessions s "
+                "LEFT JOIN analyses a ON a.session_id = s.id WHERE s.id = ?",
                 (session_id,),
             ).fetchone()
-        if row is None or row["detector_version"] != DETECTOR_VERSION:
-            return self._analyse(session_id)
-        return json.loads(row["result_json"])
+        if row is None:
+            raise KeyError(session_id)
+        if row["result_json"] is None or row["detector_version"] != DETECTOR_VERSION:
+            result = self._analyse(session_id)
+        else:
+            result = json.loads(row["result_json"])
+        return result_retarget(result, self.prescription(row["patient_id"]).hold_target_s)
 
     # ------------------------------------------------------------------ queries
 
     def sessions(self, patient_id: str | None = None) -> list[SessionRow]:
         """Indexed sessions (newest first), optionally of one patient."""
         sql = (
-            "SELECT s.*, a.n_holds, a.adherent_holds, a.adherent_hold_s, a.hold_s, a.rolling_s, "
-            "a.loaded_s, a.longest_hold_s FROM sessions s JOIN analyses a ON a.session_id = s.id"
+            "SELECT s.*, a.n_holds, a.hold_s, a.rolling_s, a.loaded_s, a.longest_hold_s, "
+            f"{_ADHERENCE} FROM sessions s JOIN analyses a ON a.session_id = s.id "
+            "LEFT JOIN prescriptions p ON p.patient_id = s.patient_id"
         )
         args: tuple[Any, ...] = ()
         if patient_id is not None:
@@ -291,7 +304,8 @@ class Library:
                 duration_s=r["duration_s"],
                 n_holds=r["n_holds"],
                 adherent_holds=r["adherent_holds"],
-                adherent_hold_s=r["adherent_hold_s"],
+                adherent_time_s=r["adherent_time_s"],
+                hold_target_s=r["hold_target_s"],
                 hold_s=r["hold_s"],
                 rolling_s=r["rolling_s"],
                 loaded_s=r["loaded_s"],
@@ -364,28 +378,20 @@ def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
 
 
-REPO_SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
-
-
 def import_sample_set(lib: Library, sample_dir: Path | None = None) -> list[str]:
     """Import the bundled sample sessions, dated back from today so the views have recent data.
 
-    Uses ``sample_data/`` beside the package when present; otherwise regenerates the samples
-    (fixed seeds, so the same sessions) into the library folder first.
+    The samples are installed with holdtrack; ``samples.json`` beside them names each file's
+    person and how many days ago the library places it.
     """
     from datetime import timedelta
+    from importlib import resources
 
-    from sensing.samples import SAMPLES, write_sample_set
-
-    src = sample_dir or REPO_SAMPLES
-    if not all((src / f"{s.name}.{s.fmt}").exists() for s in SAMPLES):
-        src = lib.root / "sample-sources"
-        write_sample_set(src)
+    src = sample_dir or Path(str(resources.files("holdtrack.sample_data")))
+    listing = json.loads((src / "samples.json").read_text(encoding="utf-8"))["samples"]
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     ids = []
-    for s in SAMPLES:
-        start = now - timedelta(days=s.days_ago, hours=1)
-        ids.append(
-            lib.import_file(src / f"{s.name}.{s.fmt}", patient_id=s.patient_id, start_utc=start)
-        )
+    for s in listing:
+        start = now - timedelta(days=int(s["days_ago"]), hours=1)
+        ids.append(lib.import_file(src / s["file"], patient_id=s["patient_id"], start_utc=start))
     return ids

@@ -5,21 +5,21 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from analysis import ADHERENT_HOLD_S
-from dashboard.library import SessionRow
+from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.library import SessionRow
 
 
-def _bars_svg(durations: list[float], width: int = 640, height: int = 180) -> str:
-    """Hold durations as bars against a dashed 90 s line."""
+def _bars_svg(durations: list[float], target_s: float, width: int = 640, height: int = 180) -> str:
+    """Hold durations as bars against a dashed line at the hold target."""
     if not durations:
         return ""
-    top = max(max(durations), ADHERENT_HOLD_S) * 1.1
+    top = max(max(durations), target_s) * 1.1
     bw = width / len(durations)
-    y90 = height - ADHERENT_HOLD_S / top * height
+    y90 = height - target_s / top * height
     parts = [f'<svg width="{width}" height="{height + 20}" role="img" aria-label="hold durations">']
     for i, d in enumerate(durations):
         h = d / top * height
-        colour = "#2ea043" if d >= ADHERENT_HOLD_S else "#d29922"
+        colour = "#2ea043" if d >= target_s else "#d29922"
         parts.append(
             f'<rect x="{i * bw + 4:.1f}" y="{height - h:.1f}" width="{bw - 8:.1f}" '
             f'height="{h:.1f}" fill="{colour}"><title>{d:.0f} s</title></rect>'
@@ -29,7 +29,7 @@ def _bars_svg(durations: list[float], width: int = 640, height: int = 180) -> st
     parts.append(
         f'<line x1="0" x2="{width}" y1="{y90:.1f}" y2="{y90:.1f}" stroke="black" '
         f'stroke-dasharray="6 4"/><text x="{width - 4}" y="{y90 - 4:.1f}" text-anchor="end" '
-        f'font-size="11">90 s</text></svg>'
+        f'font-size="11">{target_s:g} s</text></svg>'
     )
     return "".join(parts)
 
@@ -50,6 +50,7 @@ def session_report_html(row: SessionRow, result: dict[str, Any]) -> str:
         for i, h in enumerate(holds, 1)
     )
     t = s["time_in_state_s"]
+    target = float(s["hold_target_s"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>holdtrack session report: {e(row.patient_id)} {row.start_utc:%Y-%m-%d %H:%M}</title>
@@ -71,15 +72,15 @@ th:first-child, td:first-child {{ text-align: left; }}
 </table>
 <p class="verdict">{e(s["verdict"])}</p>
 <table>
-<tr><th>Holds of 90 s or more</th><td>{s["adherent_holds"]} of {s["n_holds"]}</td></tr>
-<tr><th>Longest hold</th><td>{s["longest_hold_s"]:.0f} s</td></tr>
+<tr><th>Holds of {target:g} s or more</th><td>{s["adherent_holds"]} of {s["n_holds"]}</td></tr>
+<tr><th>Longest hold</th><td>{clock_text(s["longest_hold_s"])}</td></tr>
 <tr><th>Time holding / rolling / repositioning</th>
 <td>{t["hold"] / 60:.1f} / {t["rolling"] / 60:.1f} / {t["reposition"] / 60:.1f} min</td></tr>
 <tr><th>Data gaps</th><td>{s["gap_s"]:.1f} s</td></tr>
 </table>
-{_bars_svg([h["duration_s"] for h in holds])}
+{_bars_svg([h["duration_s"] for h in holds], target)}
 <h2>Holds</h2>
-<table><tr><th>#</th><th>start (s)</th><th>duration (s)</th><th>reached 90 s</th>
+<table><tr><th>#</th><th>start (s)</th><th>duration (s)</th><th>reached {target:g} s</th>
 <th>steadiness</th><th>breaths/min</th></tr>{hold_rows}</table>
 <p><small>holdtrack detector {e(str(result.get("detector_version", "")))}; steadiness is 1 for
 a perfectly still, evenly loaded hold.</small></p>

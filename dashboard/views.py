@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from tsdownsample import MinMaxDownsampler
 
-from analysis import ADHERENT_HOLD_S
-from dashboard.library import Prescription, SessionRow
+from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
+from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.library import Prescription, SessionRow
 
 PLOT_POINTS = 2000
 MOSTLY_ROLLING = 0.5  # rolling share of loaded time that flags a patient
@@ -31,45 +32,54 @@ def clinic_table(
     now: datetime | None = None,
     prescriptions: dict[str, Prescription] | None = None,
 ) -> pd.DataFrame:
-    """One row per patient: last session, days with data, band, adherence, trend and flags."""
+    """One row per patient: last session, days with data, band, adherence, trend and flags.
+
+    Adherence is judged against each person's own prescription (routines and hold target).
+    """
     prescriptions = prescriptions or {}
     now = now or datetime.now(UTC)
-    rows = []
     by_patient: dict[str, list[SessionRow]] = {}
     for s in sessions:
         by_patient.setdefault(s.patient_id, []).append(s)
-    week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
-    for patient, items in sorted(by_patient.items()):
-        rx = prescriptions.get(patient, Prescription())
-        items = sorted(items, key=lambda s: s.start_utc)
-        last = items[-1].start_utc
-        recent = [s for s in items if now - timedelta(days=30) < s.start_utc <= now]
-        days = len({s.start_utc.date() for s in recent})
-        this_week = [s for s in items if week_start <= s.start_utc <= now]
-        holds = sum(s.n_holds for s in this_week)
-        adherent = sum(s.adherent_holds for s in this_week)
-        loaded = sum(s.loaded_s for s in recent[-5:])
-        rolling_share = sum(s.rolling_s for s in recent[-5:]) / loaded if loaded else 0.0
-        flags = []
-        if (now - last).days >= NO_DATA_DAYS:
-            flags.append(f"no data for {(now - last).days} days")
-        if rolling_share > MOSTLY_ROLLING:
-            flags.append("mostly rolling")
-        rows.append(
-            {
-                "patient": patient,
-                "last session": last.strftime("%Y-%m-%d %H:%M"),
-                "days with data (30 d)": days,
-                "band": monitoring_band(days),
-                "routines this week": len(this_week),
-                "on target": rx.routines_per_week_min <= len(this_week),
-                "prescribed": f"{rx.routines_per_week_min}-{rx.routines_per_week_max}",
-                "holds >= 90 s this week": f"{adherent} of {holds}",
-                "trend": hold_trend(items),
-                "flags": ", ".join(flags),
-            }
-        )
+    rows = [
+        _clinic_row(patient, items, prescriptions.get(patient, Prescription()), now)
+        for patient, items in sorted(by_patient.items())
+    ]
     return pd.DataFrame(rows)
+
+
+def _clinic_row(
+    patient: str, items: list[SessionRow], rx: Prescription, now: datetime
+) -> dict[str, Any]:
+    """The clinic table's row for one person."""
+    week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
+    items = sorted(items, key=lambda s: s.start_utc)
+    last = items[-1].start_utc
+    recent = [s for s in items if now - timedelta(days=30) < s.start_utc <= now]
+    days = len({s.start_utc.date() for s in recent})
+    this_week = [s for s in items if week_start <= s.start_utc <= now]
+    holds = sum(s.n_holds for s in this_week)
+    adherent = sum(s.adherent_holds for s in this_week)
+    loaded = sum(s.loaded_s for s in recent[-5:])
+    rolling_share = sum(s.rolling_s for s in recent[-5:]) / loaded if loaded else 0.0
+    flags = []
+    if (now - last).days >= NO_DATA_DAYS:
+        flags.append(f"no data for {(now - last).days} days")
+    if rolling_share > MOSTLY_ROLLING:
+        flags.append("mostly rolling")
+    return {
+        "patient": patient,
+        "last session": last.strftime("%Y-%m-%d %H:%M"),
+        "days with data (30 d)": days,
+        "band": monitoring_band(days),
+        "routines this week": len(this_week),
+        "on target": rx.routines_per_week_min <= len(this_week),
+        "prescribed": f"{rx.routines_per_week_min}-{rx.routines_per_week_max}",
+        "hold target": clock_text(rx.hold_target_s),
+        "holds at target this week": f"{adherent} of {holds}",
+        "trend": hold_trend(items),
+        "flags": ", ".join(flags),
+    }
 
 
 def hold_trend(items: list[SessionRow]) -> str:
@@ -87,17 +97,17 @@ def hold_trend(items: list[SessionRow]) -> str:
 
 
 def progress_table(sessions: list[SessionRow], freq: str = "W-MON") -> pd.DataFrame:
-    """Per week (or day, freq="D"): routines, minutes in adherent holds, share of holds >= 90 s."""
+    """Per week (or day, freq="D"): routines, adherent minutes, share of holds at target."""
     if not sessions:
         return pd.DataFrame(
-            columns=["period", "routines", "adherent minutes", "holds", "share >= 90 s"]
+            columns=["period", "routines", "adherent minutes", "holds", "share at target"]
         )
     df = pd.DataFrame(
         {
             "start": [s.start_utc for s in sessions],
             "holds": [s.n_holds for s in sessions],
             "adherent": [s.adherent_holds for s in sessions],
-            "adherent_s": [s.adherent_hold_s for s in sessions],
+            "adherent_s": [s.adherent_time_s for s in sessions],
             "longest": [s.longest_hold_s for s in sessions],
         }
     )
@@ -108,12 +118,12 @@ def progress_table(sessions: list[SessionRow], freq: str = "W-MON") -> pd.DataFr
             "routines": g.size(),
             "adherent minutes": g["adherent_s"].sum() / 60.0,
             "holds": g["holds"].sum(),
-            "holds >= 90 s": g["adherent"].sum(),
+            "holds at target": g["adherent"].sum(),
             "longest hold s": g["longest"].max(),
         }
     )
     out = out[out["routines"] > 0]
-    out["share >= 90 s"] = np.where(out["holds"] > 0, out["holds >= 90 s"] / out["holds"], 0.0)
+    out["share at target"] = np.where(out["holds"] > 0, out["holds at target"] / out["holds"], 0.0)
     out.index = [p.strftime("%Y-%m-%d") for p in out.index]
     out.index.name = "period"
     return out.reset_index()
@@ -174,7 +184,7 @@ def hold_rows(result: dict[str, Any]) -> pd.DataFrame:
             "start_s": h["start_s"],
             "end_s": h["end_s"],
             "duration_s": h["duration_s"],
-            "reached_90_s": h["adherent"],
+            "reached_target": h["adherent"],
             "steadiness": h["steadiness"],
             "breaths_per_min": h["breaths_per_min"],
             "micro_adjustments": h["micro_adjustments"],
@@ -188,7 +198,7 @@ def hold_rows(result: dict[str, Any]) -> pd.DataFrame:
             "start_s",
             "end_s",
             "duration_s",
-            "reached_90_s",
+            "reached_target",
             "steadiness",
             "breaths_per_min",
             "micro_adjustments",
@@ -196,21 +206,23 @@ def hold_rows(result: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def replay_state(data: pd.DataFrame, kind: str, t_s: float) -> dict[str, Any]:
+def replay_state(
+    data: pd.DataFrame, kind: str, t_s: float, hold_target_s: float = DEFAULT_HOLD_TARGET_S
+) -> dict[str, Any]:
     """What was knowable at time ``t_s`` of a replayed session: only samples up to then count.
 
     Returns the current state, the running hold timer (seconds in the current hold, 0 when not
-    holding), whether the 90 s cue has sounded, and how many holds have reached 90 s so far.
+    holding), whether the target cue has sounded, and how many holds have reached the target.
     """
-    from analysis.live import state_now
+    from holdtrack.analysis.live import state_now
 
-    now = state_now(data[data["time_s"] <= t_s], kind)
+    now = state_now(data[data["time_s"] <= t_s], kind, hold_target_s)
     # The timer runs to the cursor, which may lie past the last sample before it.
     hold_s = float(t_s - now.segments[-1]["start_s"]) if now.state == "hold" else 0.0
     return {
         "state": now.state,
         "hold_s": hold_s,
-        "cue": hold_s >= ADHERENT_HOLD_S,
+        "cue": hold_s >= hold_target_s,
         # The ongoing hold is among the holds, measured up to t_s.
         "adherent_so_far": now.adherent_holds,
         "segments": now.segments,
@@ -224,7 +236,7 @@ def session_list(sessions: list[SessionRow]) -> pd.DataFrame:
             "start (UTC)": [s.start_utc.strftime("%Y-%m-%d %H:%M") for s in sessions],
             "body site": [s.body_site or "-" for s in sessions],
             "minutes": [round(s.duration_s / 60, 1) for s in sessions],
-            "holds >= 90 s": [f"{s.adherent_holds} of {s.n_holds}" for s in sessions],
+            "holds at target": [f"{s.adherent_holds} of {s.n_holds}" for s in sessions],
             "longest hold s": [round(s.longest_hold_s) for s in sessions],
         }
     )

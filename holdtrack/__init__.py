@@ -1,3 +1,5 @@
-"""holdtrack: tells sustained self-myofascial-release holds apart from rolling."""
+"""holdtrack: tells sustained self-myofascial-release holds apart from rolling.
 
-__version__ = "0.1.0"
+This folder is the ``holdtrack`` command; the work lives in ``holdtrack.analysis``,
+``holdtrack.sensing``, ``holdtrack.dashboard`` and ``holdtrack.simulation``.
+"""

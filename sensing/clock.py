@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from holdtrack.analysis.schema import MAX_SAMPLE_SPACING_S
+
 DRIFT_GAIN = 0.01  # how fast the anchor follows late packets (slow sensor-clock drift)
 
 
 class SampleClock:
     """Stamp packets of samples at a nominal rate, detecting dropouts."""
 
-    def __init__(self, rate_hz: float, gap_s: float = 0.5) -> None:
+    def __init__(self, rate_hz: float, gap_s: float = MAX_SAMPLE_SPACING_S) -> None:
         if rate_hz <= 0:
             raise ValueError("rate must be positive")
         self.period_s = 1.0 / rate_hz
@@ -70,7 +72,9 @@ class DeviceClock:
     re-anchored to the arrival time when it restarted or jumped.
     """
 
-    def __init__(self, gap_s: float = 0.5, tolerance_s: float = 2.0, confirm: int = 5) -> None:
+    def __init__(
+        self, gap_s: float = MAX_SAMPLE_SPACING_S, tolerance_s: float = 2.0, confirm: int = 5
+    ) -> None:
         self.gap_s = gap_s
         self.tolerance_s = tolerance_s
         self.confirm = confirm

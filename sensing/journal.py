@@ -1,4 +1,4 @@
-"""Crash-safe recording: an append-only journal flushed to disk at least once a second.
+"""Crash-safe recording: an append-only journal flushed to disk twice a second.
 
 While recording, samples go to ``NAME.htjournal``: one JSON header line (the session metadata),
 then one CSV line per sample (``time_s`` and the sensor columns) and ``#gap,start,end`` lines
@@ -18,11 +18,11 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from analysis.columns import SENSOR_COLUMNS
-from sensing.session import Session, SessionMeta, write_recording
+from holdtrack.analysis.schema import SENSOR_COLUMNS
+from holdtrack.sensing.session import Session, SessionMeta, write_recording
 
 SUFFIX = ".htjournal"
-FLUSH_EVERY_S = 1.0
+FLUSH_EVERY_S = 0.5  # at most this much is lost to a crash; the recorder flushes on this beat
 
 
 def journal_path(path: Path) -> Path:
@@ -49,7 +49,7 @@ class Journal:
         self.flush()
 
     def append(self, time_s: float, values: dict[str, float]) -> None:
-        """One sample (SPEC columns of the journal's sensor kind)."""
+        """One sample (the sample columns of the journal's sensor kind)."""
         row = [repr(float(time_s))] + [repr(float(values[c])) for c in self.columns]
         self._f.write(",".join(row) + "\n")
         self.samples += 1

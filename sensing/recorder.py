@@ -27,16 +27,15 @@ from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 from bleak_retry_connector import establish_connection
 
-from sensing.clock import DeviceClock, SampleClock
-from sensing.journal import SUFFIX, Journal
-from sensing.journal import journal_path as checked_journal_path
-from sensing.profiles import DeviceProfile, RecordOptions
-from sensing.session import SessionMeta, implausible
+from holdtrack.sensing.ble.profiles import DeviceProfile, RecordOptions
+from holdtrack.sensing.clock import DeviceClock, SampleClock
+from holdtrack.sensing.journal import FLUSH_EVERY_S, SUFFIX, Journal
+from holdtrack.sensing.journal import journal_path as checked_journal_path
+from holdtrack.sensing.session import SessionMeta, implausible
 
 log = logging.getLogger(__name__)
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
-FLUSH_EVERY_S = 0.5  # a background flush, for when samples stop arriving
 LIVE_WINDOW_S = 600.0  # samples kept in memory for the live state
 
 

@@ -10,14 +10,15 @@ import pytest
 from bleak import BleakClient
 from bleak.exc import BleakDeviceNotFoundError
 
-from analysis import session_process
-from sensing.ble.bumble_backend import BumbleClient, BumbleScanner, VirtualRadio
-from sensing.ble.scan import find_sensor, scan
-from sensing.ble.virtual import VIRTUAL_MODELS, Faults, VirtualWitMotion
-from sensing.devices import WitMotionDecoder, nus, thingy, tindeq, witmotion
-from sensing.session import read_session, write_recording
-from sensing.simulate import SimConfig, simulate
-from sensing.virtual_recording import record_virtual
+from holdtrack.analysis import session_process
+from holdtrack.sensing.ble.scan import find_sensor, scan
+from holdtrack.sensing.devices import WitMotionDecoder, nus, thingy, tindeq, witmotion
+from holdtrack.sensing.session import read_session, write_recording
+from holdtrack.simulation.ble.devices import VIRTUAL_MODELS, VirtualWitMotion
+from holdtrack.simulation.ble.peripheral import Faults
+from holdtrack.simulation.ble.radio import BumbleClient, BumbleScanner, VirtualRadio
+from holdtrack.simulation.ble.recording import record_virtual
+from holdtrack.simulation.simulate import SimConfig, simulate
 
 ADDRESS = "D1:00:00:00:00:01"
 KIND = {"witmotion": "imu", "thingy52": "imu", "tindeq": "force", "holdtrack-line": "pressure"}

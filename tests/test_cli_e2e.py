@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensing.session import read_session
+from holdtrack.sensing.session import read_session
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if p.suffix in (".csv", ".parquet"))

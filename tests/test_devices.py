@@ -12,17 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensing.devices import (
+from holdtrack.sensing.devices import (
     DECODERS,
     HoldtrackLineDecoder,
     ThingyRawDecoder,
     TindeqDecoder,
     WitMotionDecoder,
 )
-from sensing.devices.nus import parse_header
-from sensing.devices.thingy import config_rate, config_with_rate
-from sensing.devices.tindeq import battery_mv
-from sensing.devices.witmotion import decode_frame, rate_commands
+from holdtrack.sensing.devices.nus import parse_header
+from holdtrack.sensing.devices.thingy import config_rate, config_with_rate
+from holdtrack.sensing.devices.tindeq import battery_mv
+from holdtrack.sensing.devices.witmotion import decode_frame, rate_commands
 
 G = 9.80665
 DEG = math.pi / 180
@@ -204,8 +204,8 @@ def test_decode_command():
     (s,) = json.loads(ok.stdout)["samples"]
     assert s["acc_z"] / G == pytest.approx(0.993164, abs=1e-6)
     bad = run("tindeq", "0108000080BED8FE")
-    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.returncode == 1 and json.loads(bad.stdout)["samples"] == []
     assert bad.stderr.strip() == (
-        "holdtrack: decode: tindeq: no samples: length byte says 8, payload has 6 bytes"
+        "holdtrack: decode: packet 1: length byte says 8, payload has 6 bytes"
     )
     assert run("thingy52", "zz").returncode == 1

@@ -11,7 +11,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import SENSOR_COLUMNS, session_process
+from holdtrack.analysis import SENSOR_COLUMNS, session_process
 from holdtrack.cli import main
 
 STATES = {"hold", "rolling", "reposition", "idle"}

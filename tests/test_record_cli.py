@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensing.journal import SUFFIX, read_journal
-from sensing.session import read_session, write_recording
-from sensing.simulate import SimConfig, simulate
+from holdtrack.sensing.journal import SUFFIX, read_journal
+from holdtrack.sensing.session import read_session, write_recording
+from holdtrack.simulation.simulate import SimConfig, simulate
 
 CLI = [sys.executable, "-m", "holdtrack.cli"]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensing.clock import SampleClock
-from sensing.journal import SUFFIX, Journal, read_journal, recover, unfinished
-from sensing.session import SessionMeta, read_session
+from holdtrack.sensing.clock import SampleClock
+from holdtrack.sensing.journal import SUFFIX, Journal, read_journal, recover, unfinished
+from holdtrack.sensing.session import SessionMeta, read_session
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,8 +94,8 @@ def test_kill_9_loses_at_most_one_second(tmp_path: Path):
         f"""
         import pathlib, sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from sensing.journal import Journal
-        from sensing.session import SessionMeta
+        from holdtrack.sensing.journal import Journal
+        from holdtrack.sensing.session import SessionMeta
         j = Journal(pathlib.Path({str(journal)!r}),
                     SessionMeta(sensor_kind="force", nominal_rate_hz=200.0))
         t0 = time.monotonic()
@@ -139,7 +139,7 @@ def test_clock_resync_marks_even_a_short_outage():
 
 
 def test_device_clock_keeps_device_spacing_and_rejects_a_corrupt_time():
-    from sensing.clock import DeviceClock
+    from holdtrack.sensing.clock import DeviceClock
 
     clock = DeviceClock()
     t1, gap = clock.stamp(10.0, np.array([100.00, 100.02, 100.04]))
@@ -151,7 +151,7 @@ def test_device_clock_keeps_device_spacing_and_rejects_a_corrupt_time():
 
 
 def test_device_clock_marks_reconnects_and_reanchors_a_restarted_clock():
-    from sensing.clock import DeviceClock
+    from holdtrack.sensing.clock import DeviceClock
 
     clock = DeviceClock()
     clock.stamp(0.0, np.array([49.9, 50.0]))  # the packet's last sample arrived at 0.0
@@ -167,7 +167,7 @@ def test_device_clock_marks_reconnects_and_reanchors_a_restarted_clock():
 
 
 def test_faults_parse():
-    from sensing.ble.virtual import Faults
+    from holdtrack.simulation.ble.peripheral import Faults
 
     assert Faults.parse("drop=10,loss=0.02,garbage=0.01") == Faults(10.0, 0.02, 0.01)
     assert Faults.parse("") == Faults()
@@ -177,7 +177,7 @@ def test_faults_parse():
 
 
 def test_line_checksum_catches_corruption_and_reset_skips_a_partial_line():
-    from sensing.devices import nus
+    from holdtrack.sensing.devices import nus
 
     dec = nus.HoldtrackLineDecoder()
     head = nus.with_checksum("#holdtrack,1,t:ms,force:N")
@@ -195,23 +195,23 @@ def test_line_checksum_catches_corruption_and_reset_skips_a_partial_line():
 def test_virtual_device_clock_spreads_packet_stamped_times():
     import pandas as pd
 
-    from sensing.ble.virtual import device_clock
+    from holdtrack.simulation.ble.peripheral import device_clock
 
     t = device_clock(pd.DataFrame({"time_s": [0.0, 0.0, 0.3, 0.3, 0.3, 0.6]}))
     assert (np.diff(t) > 0).all() and t[-1] == 0.6 and t[4] == 0.3
 
 
 def test_every_decoder_has_a_device_profile():
-    from sensing.devices import DECODERS
-    from sensing.profiles import PROFILES
+    from holdtrack.sensing.ble.profiles import PROFILES
+    from holdtrack.sensing.devices import DECODERS
 
     assert list(PROFILES) == list(DECODERS)
     assert all(isinstance(PROFILES[m].make_decoder(), DECODERS[m]) for m in DECODERS)
 
 
 def test_identify_by_service_uuid_then_name():
-    from sensing.devices import nus
-    from sensing.profiles import identify
+    from holdtrack.sensing.ble.profiles import identify
+    from holdtrack.sensing.devices import nus
 
     assert identify("WT901BLE68", []).model == "witmotion"
     assert identify("WTF", []) is None  # "WT" alone is too weak a hint
@@ -222,7 +222,7 @@ def test_identify_by_service_uuid_then_name():
 
 
 def test_implausible_samples_are_named():
-    from sensing.session import implausible
+    from holdtrack.sensing.session import implausible
 
     assert implausible("force", {"force_n": 12.0}) is None
     assert "below" in implausible("force", {"force_n": -500.0})
@@ -234,9 +234,9 @@ def test_implausible_samples_are_named():
 
 
 def test_status_line_and_cue():
-    from analysis.live import LiveState
-    from sensing.live import status_line
-    from sensing.recorder import RecorderStatus
+    from holdtrack.analysis.live import LiveState
+    from holdtrack.live_display import status_line
+    from holdtrack.sensing.recorder import RecorderStatus
 
     st = RecorderStatus(link="connected", samples=1234, rate_hz=49.8, session_s=95.0)
     st.gaps.append((10.0, 11.0))

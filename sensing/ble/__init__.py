@@ -1,1 +1,1 @@
-"""Bluetooth LE: the bleak client side, and virtual sensors on bumble for tests and demos."""
+"""The Bluetooth LE side of recording: device profiles (GATT) and scanning, through bleak."""

@@ -14,7 +14,7 @@ from bleak import BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
-from sensing.profiles import PROFILES, DeviceProfile, identify
+from holdtrack.sensing.ble.profiles import PROFILES, DeviceProfile, identify
 
 ADDRESS_RE = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f-]{36}$")
 

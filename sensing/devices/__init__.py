@@ -1,4 +1,4 @@
-"""One decoder per device family: bytes as the device sends them in, samples in SPEC units out.
+"""One decoder per device family: bytes as the device sends them in, samples in SI units out.
 
 Every decoder is a small stateful object with ``feed(data: bytes) -> list[Sample]`` (state only
 where the protocol needs it: byte-stream resync, line re-framing, timestamp unwrapping) and a
@@ -7,11 +7,11 @@ where the protocol needs it: byte-stream resync, line re-framing, timestamp unwr
 
 from __future__ import annotations
 
-from sensing.devices.base import DecodeStats, Sample
-from sensing.devices.nus import HoldtrackLineDecoder
-from sensing.devices.thingy import ThingyRawDecoder
-from sensing.devices.tindeq import TindeqDecoder
-from sensing.devices.witmotion import WitMotionDecoder
+from holdtrack.sensing.devices.base import DecodeStats, Sample
+from holdtrack.sensing.devices.nus import HoldtrackLineDecoder
+from holdtrack.sensing.devices.thingy import ThingyRawDecoder
+from holdtrack.sensing.devices.tindeq import TindeqDecoder
+from holdtrack.sensing.devices.witmotion import WitMotionDecoder
 
 DECODERS = {
     "witmotion": WitMotionDecoder,

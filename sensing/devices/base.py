@@ -1,17 +1,13 @@
-"""What every decoder returns: samples with SPEC section 2 columns, and skip counters."""
+"""What every decoder returns: samples in the sample columns (SI units), and skip counters."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-
-G = 9.80665
-DEG = math.pi / 180.0
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One sample: SPEC column name -> value in SI units, and the device clock if it has one."""
+    """One sample: column (``acc_x``, ``force_n``...) -> value in SI units; device clock if any."""
 
     values: dict[str, float]
     device_time_s: float | None = None

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 
-from sensing.devices.base import DEG, DecodeStats, G, Sample
+from holdtrack.analysis.schema import DEG_RAD, G_MS2
+from holdtrack.sensing.devices.base import DecodeStats, Sample
 
 SERVICE_UUID = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
 RX_UUID = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"  # central writes
@@ -30,18 +31,18 @@ HEADER_REQUEST = b"?\n"  # written to RX: the board answers with its header line
 
 _UNITS: dict[str, tuple[str, dict[str, float]]] = {
     "t": ("time", {"s": 1.0, "ms": 1e-3, "us": 1e-6}),
-    "force": ("force_n", {"N": 1.0, "kg": G, "lbf": 4.4482216152605}),
+    "force": ("force_n", {"N": 1.0, "kg": G_MS2, "lbf": 4.4482216152605}),
     "pressure": ("pressure_pa", {"Pa": 1.0, "hPa": 100.0, "kPa": 1000.0}),
-    "ax": ("acc_x", {"m/s2": 1.0, "g": G, "mg": G / 1000}),
-    "ay": ("acc_y", {"m/s2": 1.0, "g": G, "mg": G / 1000}),
-    "az": ("acc_z", {"m/s2": 1.0, "g": G, "mg": G / 1000}),
-    "gx": ("gyro_x", {"rad/s": 1.0, "dps": DEG}),
-    "gy": ("gyro_y", {"rad/s": 1.0, "dps": DEG}),
-    "gz": ("gyro_z", {"rad/s": 1.0, "dps": DEG}),
+    "ax": ("acc_x", {"m/s2": 1.0, "g": G_MS2, "mg": G_MS2 / 1000}),
+    "ay": ("acc_y", {"m/s2": 1.0, "g": G_MS2, "mg": G_MS2 / 1000}),
+    "az": ("acc_z", {"m/s2": 1.0, "g": G_MS2, "mg": G_MS2 / 1000}),
+    "gx": ("gyro_x", {"rad/s": 1.0, "dps": DEG_RAD}),
+    "gy": ("gyro_y", {"rad/s": 1.0, "dps": DEG_RAD}),
+    "gz": ("gyro_z", {"rad/s": 1.0, "dps": DEG_RAD}),
 }
 
 
-HEADERS = {  # what a board streaming each SPEC sensor kind announces (device clock in us)
+HEADERS = {  # what a board streaming each sensor kind announces (device clock in us)
     "force": "#holdtrack,1,t:us,force:N",
     "pressure": "#holdtrack,1,t:us,pressure:Pa",
     "accel": "#holdtrack,1,t:us,ax:m/s2,ay:m/s2,az:m/s2",
@@ -63,7 +64,7 @@ def with_checksum(line: str) -> str:
 
 
 def parse_header(line: str) -> list[tuple[str, float]]:
-    """Column (SPEC name or "time") and scale to SI for each field of a header line."""
+    """Column (sample column name or "time") and scale to SI for each field of a header line."""
     if not line.startswith(HEADER_PREFIX):
         raise ValueError("not a '#holdtrack,1,...' header")
     cols = []
@@ -133,19 +134,25 @@ class HoldtrackLineDecoder:
         self._buf.clear()
         self._resync = True
 
-    def _line(self, raw: bytes) -> Sample | None:
+    def _text(self, raw: bytes) -> str | None:
+        """A line's text without its checksum, or None (counted) when it is not ASCII or its
+        checksum fails."""
         try:
             line = raw.decode("ascii").strip()
         except UnicodeDecodeError:
             self.stats.bad("line is not ASCII text")
-            return None
-        if not line:
             return None
         if "*" in line:
             line, _, given = line.rpartition("*")
             if given.upper() != checksum(line):
                 self.stats.bad("checksum does not match")
                 return None
+        return line
+
+    def _line(self, raw: bytes) -> Sample | None:
+        line = self._text(raw)
+        if not line:
+            return None
         if line.startswith("#"):
             try:
                 self.columns = parse_header(line)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import struct
 
-from sensing.devices.base import DEG, DecodeStats, G, Sample
+from holdtrack.analysis.schema import DEG_RAD, G_MS2
+from holdtrack.sensing.devices.base import DecodeStats, Sample
 
 BASE = "ef68{:04x}-9b35-4933-9b10-52ffa9740042"
 SERVICE_UUID = BASE.format(0x0400)
@@ -42,8 +43,8 @@ def encode_raw(acc_ms2: tuple[float, ...], gyro_rads: tuple[float, ...]) -> byte
     def i16(x: float) -> int:
         return max(-32768, min(32767, round(x)))
 
-    acc = [i16(a / G * 1024) for a in acc_ms2]
-    gyro = [i16(w / DEG * 32) for w in gyro_rads]
+    acc = [i16(a / G_MS2 * 1024) for a in acc_ms2]
+    gyro = [i16(w / DEG_RAD * 32) for w in gyro_rads]
     return struct.pack("<9h", *acc, *gyro, 0, 0, 0)
 
 
@@ -66,8 +67,8 @@ class ThingyRawDecoder:
             self.stats.bad(f"raw motion packet of {len(data)} bytes, expected {RAW_LEN}")
             return []
         v = struct.unpack("<9h", data)
-        acc = [x / 1024 * G for x in v[0:3]]
-        gyro = [x / 32 * DEG for x in v[3:6]]
+        acc = [x / 1024 * G_MS2 for x in v[0:3]]
+        gyro = [x / 32 * DEG_RAD for x in v[3:6]]
         self.last_compass_ut = (v[6] / 16, v[7] / 16, v[8] / 16)
         cols = ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z")
         self.stats.samples += 1

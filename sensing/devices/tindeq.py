@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import struct
 
-from sensing.devices.base import DecodeStats, G, Sample
+from holdtrack.analysis.schema import G_MS2
+from holdtrack.sensing.devices.base import DecodeStats, Sample
 
 SERVICE_UUID = "7e4e1701-1ea6-40c9-9dcc-13d34ffead57"
 DATA_UUID = "7e4e1702-1ea6-40c9-9dcc-13d34ffead57"
@@ -64,7 +65,7 @@ class TindeqDecoder:
             if not math.isfinite(kg):
                 self.stats.bad("weight is not a number")
                 continue
-            out.append(Sample({"force_n": kg * G}, device_time_s=self._unwrap(us) / 1e6))
+            out.append(Sample({"force_n": kg * G_MS2}, device_time_s=self._unwrap(us) / 1e6))
         self.stats.samples += len(out)
         return out
 

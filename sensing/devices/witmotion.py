@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import struct
 
-from sensing.devices.base import DEG, DecodeStats, G, Sample
+from holdtrack.analysis.schema import DEG_RAD, G_MS2
+from holdtrack.sensing.devices.base import DecodeStats, Sample
 
 SERVICE_UUID = "0000ffe5-0000-1000-8000-00805f9a34fb"
 NOTIFY_UUID = "0000ffe4-0000-1000-8000-00805f9a34fb"
@@ -37,8 +38,8 @@ def decode_frame(frame: bytes) -> tuple[Sample, tuple[float, float, float]]:
     if len(frame) != FRAME_LEN or frame[0] != 0x55 or frame[1] != DATA_FLAG:
         raise ValueError("not a 20-byte 55 61 frame")
     v = struct.unpack_from("<9h", frame, 2)
-    acc = [x / 32768 * 16 * G for x in v[0:3]]
-    gyro = [x / 32768 * 2000 * DEG for x in v[3:6]]
+    acc = [x / 32768 * 16 * G_MS2 for x in v[0:3]]
+    gyro = [x / 32768 * 2000 * DEG_RAD for x in v[3:6]]
     angles = (v[6] / 32768 * 180, v[7] / 32768 * 180, v[8] / 32768 * 180)
     cols = ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z")
     return Sample(dict(zip(cols, acc + gyro))), angles
@@ -52,8 +53,8 @@ def encode_frame(
     def i16(x: float) -> int:
         return max(-32768, min(32767, round(x)))
 
-    acc = [i16(a / G / 16 * 32768) for a in acc_ms2]
-    gyro = [i16(w / DEG / 2000 * 32768) for w in gyro_rads]
+    acc = [i16(a / G_MS2 / 16 * 32768) for a in acc_ms2]
+    gyro = [i16(w / DEG_RAD / 2000 * 32768) for w in gyro_rads]
     return bytes([0x55, DATA_FLAG]) + struct.pack("<9h", *acc, *gyro, 0, 0, 0)
 
 

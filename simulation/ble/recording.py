@@ -1,7 +1,7 @@
 """Record a virtual sensor streaming a session file: the hardware-free demo and test bench.
 
-The virtual device (``sensing.ble.virtual``) and the recorder meet on an in-process bumble
-radio; the recorder's side is the same bleak code that records real sensors.
+The virtual device (``holdtrack.simulation.ble.devices``) and the recorder meet on an in-process
+bumble radio; the recorder's side is the same bleak code that records real sensors.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from analysis.clean import timestamps_clean
-from sensing.ble.bumble_backend import BumbleClient, BumbleScanner, VirtualRadio
-from sensing.ble.scan import find_sensor
-from sensing.ble.virtual import VIRTUAL_MODELS, Faults, VirtualSensor
-from sensing.profiles import RecordOptions
-from sensing.recorder import Recorder, RecorderStatus, journal_path_for, new_meta, record
-from sensing.session import read_session
+from holdtrack.analysis.clean import timestamps_clean
+from holdtrack.sensing.ble.profiles import RecordOptions
+from holdtrack.sensing.ble.scan import find_sensor
+from holdtrack.sensing.recorder import Recorder, RecorderStatus, journal_path_for, new_meta, record
+from holdtrack.sensing.session import read_session
+from holdtrack.simulation.ble.devices import VIRTUAL_MODELS
+from holdtrack.simulation.ble.peripheral import Faults, VirtualSensor
+from holdtrack.simulation.ble.radio import BumbleClient, BumbleScanner, VirtualRadio
 
 VIRTUAL_ADDRESS = "D1:00:00:00:00:01"
 
@@ -31,6 +32,30 @@ def source_rate_hz(time_s: np.ndarray) -> float:
     if not period > 0:
         raise ValueError("the session's times do not advance")
     return float(1.0 / period)
+
+
+async def _recorder_for(
+    session: Any, source: Path, model: str, out_dir: Path, speed: float,
+    options: RecordOptions | None, address: str, patient_id: str | None, body_site: str | None,
+) -> Recorder:  # fmt: skip
+    """The recorder for a virtual sensor at ``address``, found by scanning the virtual radio."""
+    device, profile = await find_sensor(address, model, timeout_s=2.0, backend=BumbleScanner)
+    opts = options or RecordOptions()
+    if opts.rate_hz is None:
+        opts = replace(opts, rate_hz=source_rate_hz(session.data["time_s"].to_numpy(np.float64)))
+    meta = new_meta(
+        device,
+        profile,
+        patient_id or session.meta.patient_id,
+        body_site or session.meta.body_site,
+        extra={"virtual_source": source.name, "speed": speed},
+    )
+    meta = replace(meta, device_model=f"virtual {profile.label}")
+    path = journal_path_for(out_dir, f"{source.name.split('.')[0]}-{model}")
+    return Recorder(
+        device, profile, path, meta, opts, time_scale=speed,
+        client_kwargs={"backend": BumbleClient},
+    )  # fmt: skip
 
 
 async def record_virtual(
@@ -67,22 +92,9 @@ async def record_virtual(
         sensor = VIRTUAL_MODELS[model](radio, address, **(sensor_kwargs or {}))
         sensor.check_source(data, session.meta.sensor_kind)
         await sensor.start()
-        device, profile = await find_sensor(address, model, timeout_s=2.0, backend=BumbleScanner)
-        opts = options or RecordOptions()
-        if opts.rate_hz is None:
-            opts = replace(opts, rate_hz=source_rate_hz(data["time_s"].to_numpy(np.float64)))
-        meta = new_meta(
-            device,
-            profile,
-            patient_id or session.meta.patient_id,
-            body_site or session.meta.body_site,
-            extra={"virtual_source": Path(source).name, "speed": speed},
-        )
-        meta = replace(meta, device_model=f"virtual {profile.label}")
-        path = journal_path_for(out_dir, f"{Path(source).name.split('.')[0]}-{model}")
-        recorder = Recorder(
-            device, profile, path, meta, opts, time_scale=speed,
-            client_kwargs={"backend": BumbleClient},
+        recorder = await _recorder_for(
+            session, Path(source), model, out_dir, speed, options, address,
+            patient_id, body_site,
         )  # fmt: skip
         if on_recorder is not None:
             on_recorder(recorder)

@@ -1,4 +1,4 @@
-"""Live feedback while recording: link state, sample rate, current state, hold timer, 90 s cue.
+"""Live feedback while recording: link state, sample rate, current state, hold timer, target cue.
 
 On a terminal one status line is redrawn in place and events (connected, link lost, the 90 s
 cue, a hold ending) get lines of their own; into a file or pipe the status line is printed
@@ -12,17 +12,12 @@ import sys
 import time
 from typing import TextIO
 
-from analysis.holds import ADHERENT_HOLD_S
-from analysis.live import LiveState, state_now
-from sensing.recorder import Recorder, RecorderStatus
+from holdtrack.analysis.live import LiveState, state_now
+from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
+from holdtrack.analysis.text import clock_text
+from holdtrack.sensing.recorder import Recorder, RecorderStatus
 
 STATE_EVERY_S = 2.0  # how often the detector runs on the recent samples
-
-
-def clock(seconds: float) -> str:
-    """``m:ss``."""
-    s = int(max(0.0, seconds))
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def status_line(status: RecorderStatus, live: LiveState | None) -> str:
@@ -31,7 +26,7 @@ def status_line(status: RecorderStatus, live: LiveState | None) -> str:
         status.link,
         f"{status.rate_hz:5.1f} Hz",
         f"{status.samples} samples",
-        f"{clock(status.session_s)} recorded",
+        f"{clock_text(status.session_s)} recorded",
     ]
     if status.gaps:
         parts.append(f"{len(status.gaps)} gap{'s' if len(status.gaps) > 1 else ''}")
@@ -39,8 +34,8 @@ def status_line(status: RecorderStatus, live: LiveState | None) -> str:
         parts.append(f"{status.malformed} bad packets skipped")
     if live is not None:
         if live.state == "hold":
-            mark = " - 90 s reached, move the ball" if live.cue else ""
-            parts.append(f"HOLD {clock(live.hold_s)}{mark}")
+            mark = f" - {live.hold_target_s:g} s reached, move the ball" if live.cue else ""
+            parts.append(f"HOLD {clock_text(live.hold_s)}{mark}")
         else:
             parts.append(live.state)
     return " | ".join(parts)
@@ -49,8 +44,14 @@ def status_line(status: RecorderStatus, live: LiveState | None) -> str:
 class LiveDisplay:
     """Writes the recorder's progress to a terminal or a log."""
 
-    def __init__(self, out: TextIO = sys.stderr, every_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        out: TextIO = sys.stderr,
+        every_s: float = 10.0,
+        hold_target_s: float = DEFAULT_HOLD_TARGET_S,
+    ) -> None:
         self.out = out
+        self.hold_target_s = hold_target_s
         self.tty = out.isatty()
         self.every_s = every_s
         self.live: LiveState | None = None
@@ -82,7 +83,7 @@ class LiveDisplay:
             recent = recorder.recent()
             if recent is not None and len(recent) > 1:
                 kind = recorder.journal.meta.sensor_kind if recorder.journal else None
-                self.live = await asyncio.to_thread(state_now, recent, kind)
+                self.live = await asyncio.to_thread(state_now, recent, kind, self.hold_target_s)
                 self._cue(self.live)
         line = status_line(status, self.live)
         if self.tty:
@@ -94,11 +95,12 @@ class LiveDisplay:
             self.event(line)
 
     def _cue(self, live: LiveState) -> None:
-        if live.state == "hold" and live.hold_s >= ADHERENT_HOLD_S and not self._cued:
+        if live.state == "hold" and live.cue and not self._cued:
             self._cued = True
             self.cues += 1
             bell = "\a" if self.tty else ""
-            self.event(f"{bell}90 s reached: hold done, move the ball about an inch")
+            target = f"{live.hold_target_s:g} s"
+            self.event(f"{bell}{target} reached: hold done, move the ball about an inch")
         elif live.state != "hold" and self._cued:
             self._cued = False
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from bleak import BleakClient
 
-from sensing.devices import nus, thingy, tindeq, witmotion
-from sensing.devices.nus import HoldtrackLineDecoder
-from sensing.devices.thingy import ThingyRawDecoder
-from sensing.devices.tindeq import TindeqDecoder
-from sensing.devices.witmotion import WitMotionDecoder
+from holdtrack.sensing.devices import nus, thingy, tindeq, witmotion
+from holdtrack.sensing.devices.nus import HoldtrackLineDecoder
+from holdtrack.sensing.devices.thingy import ThingyRawDecoder
+from holdtrack.sensing.devices.tindeq import TindeqDecoder
+from holdtrack.sensing.devices.witmotion import WitMotionDecoder
 
 Step = Callable[[BleakClient, "RecordOptions"], Awaitable[None]]
 

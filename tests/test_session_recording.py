@@ -1,10 +1,8 @@
-"""Session interchange CSV and recordings: round trips, validation messages, fuzzing."""
+"""Recordings: round trips, metadata, validation of damaged files, gaps, fuzzing."""
 
 from __future__ import annotations
 
-import io
 import json
-import pickle
 import tempfile
 from pathlib import Path
 
@@ -15,170 +13,28 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sessionfiles import (  # noqa: F401
+    AWKWARD,
+    assert_same_floats,
+    bits,
+    csv_text,
+    force_rows,
+    imu_frame,
+    write_text,
+)
 
-from sensing.session import (
-    FORMAT_VERSION,
-    KNOWN_COLUMNS,
-    SENSOR_COLUMNS,
+from holdtrack.analysis.schema import KNOWN_COLUMNS, SENSOR_COLUMNS
+from holdtrack.sensing.session import (
     Session,
     SessionFormatError,
     SessionMeta,
     detect_gaps,
-    infer_sensor_kind,
     read_csv,
     read_recording,
     read_session,
-    validate_samples,
     write_csv,
     write_recording,
 )
-
-AWKWARD = [0.1 + 0.2, 1e-300, -0.0, 5e-324, 1.7976931348623157e308, 1 / 3, 2.5e-8, 1e21, -1e-5]
-
-
-def bits(a: np.ndarray) -> np.ndarray:
-    """Bit patterns of a float64 array (bit-exact comparison, -0.0 != 0.0)."""
-    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
-
-
-def assert_same_floats(a: np.ndarray, b: np.ndarray) -> None:
-    assert np.array_equal(np.asarray(a), np.asarray(b))
-    assert np.array_equal(bits(a), bits(b))
-
-
-def imu_frame(n: int = 50, rate: float = 100.0, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            "time_s": np.arange(n) / rate,
-            "acc_x": rng.normal(0, 0.3, n),
-            "acc_y": rng.normal(0, 0.3, n),
-            "acc_z": 9.81 + rng.normal(0, 0.3, n),
-            "gyro_x": rng.normal(0, 0.1, n),
-            "gyro_y": rng.normal(0, 0.1, n),
-            "gyro_z": rng.normal(0, 0.1, n),
-        }
-    )
-
-
-def csv_text(header: str, rows: list[str]) -> str:
-    return header + "\n" + "".join(r + "\n" for r in rows)
-
-
-def force_rows(n: int, start: float = 0.0) -> list[str]:
-    return [f"{start + i * 0.0125},{10 + i}" for i in range(n)]
-
-
-def write_text(path: Path, text: str) -> Path:
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-# --------------------------------------------------------------------------- constants / kinds
-
-
-def test_columns_follow_spec_order():
-    assert KNOWN_COLUMNS == (
-        "time_s",
-        "acc_x",
-        "acc_y",
-        "acc_z",
-        "gyro_x",
-        "gyro_y",
-        "gyro_z",
-        "force_n",
-        "pressure_pa",
-    )
-    assert SENSOR_COLUMNS["accel"] == ("acc_x", "acc_y", "acc_z")
-    assert SENSOR_COLUMNS["imu"][3:] == ("gyro_x", "gyro_y", "gyro_z")
-    assert FORMAT_VERSION == 1
-
-
-@pytest.mark.parametrize(
-    ("columns", "kind"),
-    [
-        (["time_s", "acc_x", "acc_y", "acc_z"], "accel"),
-        (["time_s", "acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z", "temp"], "imu"),
-        (["force_n", "time_s"], "force"),
-        (["time_s", "pressure_pa", "x_seq"], "pressure"),
-    ],
-)
-def test_infer_sensor_kind(columns, kind):
-    assert infer_sensor_kind(columns) == kind
-
-
-@pytest.mark.parametrize(
-    ("columns", "words"),
-    [
-        (["time_s"], "no sensor columns"),
-        (["time_s", "force_n", "acc_x", "acc_y", "acc_z"], "more than one sensor"),
-        (["time_s", "force_n", "pressure_pa"], "more than one sensor"),
-        (["time_s", "acc_x", "acc_y"], "missing column acc_z"),
-        (["time_s", "acc_x", "acc_y", "acc_z", "gyro_x"], "missing column gyro_y"),
-        (["time_s", "gyro_x", "gyro_y", "gyro_z"], "gyroscope columns without"),
-    ],
-)
-def test_infer_sensor_kind_rejects(columns, words):
-    with pytest.raises(ValueError, match=words) as info:
-        infer_sensor_kind(columns)
-    assert not isinstance(info.value, SessionFormatError)
-
-
-# --------------------------------------------------------------------------- CSV reading
-
-
-def test_read_csv_values_and_meta(tmp_path):
-    path = write_text(
-        tmp_path / "s.csv",
-        csv_text(
-            "time_s,acc_x,acc_y,acc_z",
-            ["0.0,0.1,0.2,9.8", "0.02,0.3,-0.4,9.81", "0.04,0,0,9.7"],
-        ),
-    )
-    s = read_csv(path)
-    assert list(s.data.columns) == ["time_s", "acc_x", "acc_y", "acc_z"]
-    assert s.data.dtypes.eq(np.float64).all()
-    assert s.data["acc_y"].tolist() == [0.2, -0.4, 0.0]
-    assert s.meta.sensor_kind == "accel"
-    assert s.sensor_columns == SENSOR_COLUMNS["accel"]
-    assert s.meta.nominal_rate_hz == pytest.approx(50.0)
-    assert s.meta.gaps == []
-    assert s.meta.extra == {"source_file": "s.csv"}
-    assert s.duration_s == pytest.approx(0.04)
-
-
-def test_extra_csv_columns_ignored(tmp_path):
-    rows = [f'{i * 0.01},hello {i},{10.0 + i},"q,{i}"' for i in range(5)]
-    path = write_text(tmp_path / "extra.csv", csv_text("time_s,note,force_n,quoted", rows))
-    s = read_csv(path)
-    assert list(s.data.columns) == ["time_s", "force_n"]
-    assert s.data["force_n"].tolist() == [10.0, 11.0, 12.0, 13.0, 14.0]
-
-
-def test_duplicate_timestamps_accepted_and_rate_counts_samples_per_stamp(tmp_path):
-    # 4 samples per radio packet, 25 packets/s: the sample rate is 100 Hz.
-    t = np.repeat(np.arange(100) * 0.04, 4)
-    rows = [f"{v!r},{1.0 + i}" for i, v in enumerate(t.tolist())]
-    s = read_csv(write_text(tmp_path / "dup.csv", csv_text("time_s,force_n", rows)))
-    assert_same_floats(s.data["time_s"].to_numpy(), t)
-    assert s.meta.nominal_rate_hz == pytest.approx(100.0)
-    assert s.meta.gaps == []
-
-
-def test_gaps_detected_on_read(tmp_path):
-    t = np.concatenate([np.arange(100) * 0.01, 3.0 + np.arange(100) * 0.01])
-    rows = [f"{v!r},101325" for v in t.tolist()]
-    s = read_csv(write_text(tmp_path / "gap.csv", csv_text("time_s,pressure_pa", rows)))
-    assert s.meta.gaps == [(0.99, 3.0)]
-    assert s.duration_s == pytest.approx(3.99)
-
-
-def test_csv_whitespace_quotes_bom_crlf_blank_lines(tmp_path):
-    text = '\ufefftime_s, force_n\r\n0.0,"1.5"\r\n\r\n 0.5 , 2\r\n'
-    s = read_csv(write_text(tmp_path / "loose.csv", text))
-    assert s.data["time_s"].tolist() == [0.0, 0.5]
-    assert s.data["force_n"].tolist() == [1.5, 2.0]
-
 
 # --------------------------------------------------------------------------- round trips
 
@@ -304,135 +160,6 @@ def test_write_refuses_invalid_sessions(tmp_path):
         meta = SessionMeta("force", extra={"obj": object()})
         write_recording(Session(ok, meta), tmp_path / "d.parquet")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
-
-
-# --------------------------------------------------------------------------- CSV validation
-
-
-GOOD_ACC = "0.0,0.1,0.2,9.8"
-
-
-@pytest.mark.parametrize(
-    ("text", "where", "words"),
-    [
-        ("", None, "empty file"),
-        ("\n\n", None, "empty file"),
-        ("\ntime_s,force_n\n0,1\n1,2\n", "line 1", "no header line"),
-        ("a,b\n0,1\n1,2\n", "line 1", "no time_s column"),
-        ("0.0,1.0\n0.1,2.0\n", "line 1", "no time_s column"),
-        ("time_s,temp\n0,1\n1,2\n", "line 1", "no sensor columns"),
-        ("time_s,force_n,acc_x,acc_y,acc_z\n0,1,0,0,9\n", "line 1", "more than one sensor"),
-        ("time_s,acc_x,acc_y\n0,1,2\n", "line 1, column acc_z", "missing column acc_z"),
-        (
-            "time_s,acc_x,acc_y,acc_z,gyro_x,gyro_z\n",
-            "line 1, column gyro_y",
-            "missing column gyro_y",
-        ),
-        ("time_s,gyro_x,gyro_y,gyro_z\n0,0,0,0\n", "line 1, column acc_x", "without acc"),
-        ("time_s,force_n,force_n\n0,1,1\n1,2,2\n", "line 1, column force_n", "duplicate"),
-        ("time_s,force_n\n", None, "only 0 samples"),
-        ("time_s,force_n\n0,1\n", None, "only 1 sample;"),
-        ("time_s,force_n\n0,1\n1,2\n2,abc\n3,4\n", "line 4, column force_n", "not a number: 'abc'"),
-        ("time_s,force_n\n0,1\n1,2\n2,\n", "line 4, column force_n", "empty value"),
-        ("time_s,force_n\n0,1\n1,2\n2,1_0\n", "line 4, column force_n", "not a number"),
-        ("time_s,force_n\n0,1\n1,2\n\n\n2,nan\n", "line 6, column force_n", "NaN value"),
-        ("time_s,force_n\n0,1\nnan,2\n2,3\n", "line 3, column time_s", "NaN value"),
-        ("time_s,force_n\n0,1\n1,inf\n", "line 3, column force_n", "infinite value"),
-        ("time_s,force_n\n0,1\n1,2\n1,2,3\n", "line 4", "expected 2 fields"),
-        ("time_s,force_n\n0,1\n1\n", "line 3", "expected 2 fields as in the header, found 1"),
-        ("time_s,force_n\r\n0,1\r\n1,2\r\n0.5,3\r\n", "line 4, column time_s", "goes backwards"),
-        (
-            "time_s,force_n\n0,1\n0,1\n" + "\n" * 3 + "12.5,2\n12.3,3\n",
-            "line 8, column time_s",
-            "time goes backwards (12.30 s after 12.50 s)",
-        ),
-        ('time_s,force_n,note\n0,1,"two\nlines"\n1,nan,x\n', "line 4, column force_n", "NaN"),
-        ("time_s,force_n\n0,1\n1,-50\n2,-50.5\n", "line 4, column force_n", "below -50 N"),
-        ("time_s,pressure_pa\n0,101325\n1,101.3\n", "line 3, column pressure_pa", "101.3 Pa"),
-        ("time_s,pressure_pa\n0,2e6\n1,101325\n", "line 2, column pressure_pa", "outside"),
-    ],
-)
-def test_csv_errors_name_file_line_and_column(tmp_path, text, where, words):
-    path = write_text(tmp_path / "bad.csv", text)
-    with pytest.raises(SessionFormatError) as info:
-        read_csv(path)
-    message = str(info.value)
-    assert "\n" not in message
-    assert message.startswith(f"{path}: ")
-    assert words in message
-    if where is None:
-        assert " line " not in message
-    else:
-        assert f": {where}: " in message
-        assert info.value.row == int(where.split(",")[0].split()[1])
-
-
-def test_g_units_rejected_with_hint(tmp_path):
-    rows = [f"{i * 0.01},0.01,0.02,1.0" for i in range(20)]
-    path = write_text(tmp_path / "g.csv", csv_text("time_s,acc_x,acc_y,acc_z", rows))
-    with pytest.raises(SessionFormatError) as info:
-        read_csv(path)
-    assert str(info.value) == (
-        f"{path}: accelerations look like g, not m/s^2 (median |a| = 1.00); multiply by 9.80665"
-    )
-
-
-def test_deg_per_s_gyro_rejected(tmp_path):
-    data = imu_frame(100)
-    data[["gyro_x", "gyro_y", "gyro_z"]] *= 1000.0
-    rows = [",".join(repr(v) for v in r) for r in data.to_numpy().tolist()]
-    path = write_text(tmp_path / "deg.csv", csv_text(",".join(data.columns), rows))
-    with pytest.raises(SessionFormatError, match=r"deg/s, not rad/s .*pi/180") as info:
-        read_csv(path)
-    assert info.value.row is None and info.value.path == path
-
-
-def test_small_negative_force_and_equal_times_are_fine(tmp_path):
-    text = "time_s,force_n\n0,-0.5\n0,-49.9\n1,3\n"
-    s = read_csv(write_text(tmp_path / "ok.csv", text))
-    assert s.data["force_n"].tolist() == [-0.5, -49.9, 3.0]
-
-
-def test_not_utf8_missing_and_parquet_as_csv(tmp_path):
-    path = tmp_path / "latin.csv"
-    path.write_bytes(b"time_s,force_n\n0,1\n1,2 \xe9\n")
-    with pytest.raises(SessionFormatError, match=r"latin.csv: line 3: not UTF-8"):
-        read_csv(path)
-    with pytest.raises(SessionFormatError, match=r"nope.csv: file not found"):
-        read_session(tmp_path / "nope.csv")
-    with pytest.raises(SessionFormatError, match=r"nope.parquet: file not found"):
-        read_session(tmp_path / "nope.parquet")
-    with pytest.raises(SessionFormatError, match=r"nope: file not found"):
-        read_session(tmp_path / "nope")
-    with pytest.raises(SessionFormatError, match="directory"):
-        read_session(tmp_path)
-    write_recording(Session(imu_frame(10), SessionMeta("imu")), tmp_path / "rec.csv")
-    with pytest.raises(SessionFormatError, match="Parquet file, not CSV"):
-        read_session(tmp_path / "rec.csv")
-
-
-def test_validate_samples_line_offset():
-    df = pd.DataFrame({"time_s": [0.0, 1.0, np.nan], "force_n": [1.0, 2.0, 3.0]})
-    with pytest.raises(SessionFormatError, match=r"^x.csv: line 4, column time_s: NaN value$"):
-        validate_samples(df, "x.csv", line_offset=2)
-    with pytest.raises(SessionFormatError, match=r"^x.parquet: row 2, column time_s: NaN value$"):
-        validate_samples(df, "x.parquet", line_offset=0)
-    assert validate_samples(df.iloc[:2], "x.csv", line_offset=2) == "force"
-    obj = pd.DataFrame({"time_s": ["0", "1", "two"], "force_n": [1.0, 2.0, 3.0]})
-    with pytest.raises(SessionFormatError, match=r"line 4, column time_s: not a number: 'two'"):
-        validate_samples(obj, "x.csv", line_offset=2)
-
-
-def test_error_attributes_and_pickle():
-    err = SessionFormatError("bad.csv", "time goes backwards\n(x)", row=17, field="time_s")
-    assert str(err) == "bad.csv: line 17, column time_s: time goes backwards (x)"
-    assert (err.path, err.row, err.field) == ("bad.csv", 17, "time_s")
-    assert isinstance(err, ValueError)
-    again = pickle.loads(pickle.dumps(err))
-    assert str(again) == str(err) and again.row == 17
-    parquet_err = SessionFormatError("f.parquet", "p", row=3, row_label="row")
-    assert str(parquet_err) == "f.parquet: row 3: p"
-    assert str(SessionFormatError("f.csv", "p", field="acc_x")) == "f.csv: column acc_x: p"
 
 
 # --------------------------------------------------------------------------- recording validation
@@ -642,39 +369,3 @@ def test_valid_sessions_round_trip_losslessly(tmp_path, session):
         for got in (from_csv, from_rec, again):
             assert_same_floats(got.data[c].to_numpy(), session.data[c].to_numpy())
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
-
-
-def test_csv_fast_and_careful_paths_agree(tmp_path):
-    """The same values whether pyarrow parses the file or the line-aware fallback does."""
-    values = ["1", "+1.5", ".5", "5.", "1E5", "-0", " 2 ", '"3.25"', "0.30000000000000004"]
-    rows = [f"{i},{v}" for i, v in enumerate(values)]
-    fast = read_csv(write_text(tmp_path / "fast.csv", csv_text("time_s,force_n", rows)))
-    # The final "1,2,3" row makes pyarrow fail, forcing the fallback (which then reports it).
-    slow_text = csv_text("time_s,force_n", rows + ["99,1,2"])
-    with pytest.raises(SessionFormatError, match="line 11: expected 2 fields"):
-        read_csv(write_text(tmp_path / "slow.csv", slow_text))
-    from sensing import session as mod
-
-    body = csv_text("time_s,force_n", rows).split("\n", 1)[1]
-    df, lines = mod._careful_csv(body, "x.csv", ["time_s", "force_n"], ("time_s", "force_n"))
-    assert_same_floats(df["force_n"].to_numpy(), fast.data["force_n"].to_numpy())
-    assert lines.tolist() == list(range(2, 2 + len(values)))
-    assert np.signbit(fast.data["force_n"].to_numpy()[5])
-
-
-def test_write_csv_output_is_plain(tmp_path):
-    data = pd.DataFrame({"time_s": [0.0, 0.1], "force_n": [0.1 + 0.2, -0.0]})
-    s = Session(data, SessionMeta("force"))
-    write_csv(s, tmp_path / "p.csv")
-    assert (tmp_path / "p.csv").read_text() == "time_s,force_n\n0,0.30000000000000004\n0.1,-0\n"
-    assert io.StringIO((tmp_path / "p.csv").read_text()).readline() == "time_s,force_n\n"
-
-
-def test_error_message_escapes_control_characters(tmp_path):
-    path = tmp_path / "ctl.csv"
-    path.write_bytes(b"\x00\x0b\x00\n1\n")
-    with pytest.raises(SessionFormatError) as info:
-        read_session(path)
-    message = str(info.value)
-    assert len(message.splitlines()) == 1
-    assert "\\x0b" in message and "ctl.csv" in message

@@ -1,11 +1,16 @@
-"""SPEC section 2 sample columns, per sensor kind: the one definition both packages use.
+"""The session contract in code: sample columns and units, sensor kinds, states, hold target.
 
-Importing this module loads nothing heavy, so file readers can use it without the analysis.
+The one definition every package uses (see ``docs/``). Importing this module loads nothing
+heavy, so decoders and file readers can use it without the analysis.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+
+G_MS2 = 9.80665  # standard gravity: acceleration columns are in m/s^2, 1 g = 9.80665 m/s^2
+DEG_RAD = math.pi / 180.0  # one degree in radians: gyro columns are in rad/s
 
 SENSOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "imu": ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z"),
@@ -13,28 +18,45 @@ SENSOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "force": ("force_n",),
     "pressure": ("pressure_pa",),
 }
+SENSOR_KINDS: tuple[str, ...] = tuple(SENSOR_COLUMNS)
 KNOWN_COLUMNS: tuple[str, ...] = ("time_s",) + SENSOR_COLUMNS["imu"] + ("force_n", "pressure_pa")
-_ACC = SENSOR_COLUMNS["accel"]
-_GYRO = SENSOR_COLUMNS["imu"][3:]
+ACC_COLUMNS = SENSOR_COLUMNS["accel"]
+GYRO_COLUMNS = SENSOR_COLUMNS["imu"][3:]
+
+# Every moment of a session is in one of these states; codes index this tuple.
+STATES: tuple[str, ...] = ("idle", "rolling", "reposition", "hold")
+
+DEFAULT_HOLD_TARGET_S = 90.0  # a hold this long or longer is adherent, unless a person's differs
+MIN_HOLD_S = 10.0  # shorter stretches of hold state are not reported as holds
+MAX_BRIDGED_GAP_S = 5.0  # data gaps up to this long inside a hold do not split it
+# Samples further apart than this are a data gap (dropout), wherever gaps are found.
+MAX_SAMPLE_SPACING_S = 0.5
+
+# Readings beyond these are no real reading of any supported sensor: corrupted, skipped.
+ACC_MAX_MS2 = 32 * G_MS2  # beyond any consumer IMU's range
+GYRO_MAX_RAD_S = 40.0
+FORCE_MIN_N = -50.0  # force is 0 when unloaded, after tare; a little below is tare drift
+PRESSURE_RANGE_PA = (10_000.0, 1_000_000.0)  # absolute air pressure inside a ball
 
 
 class ColumnError(ValueError):
     """ValueError from :func:`infer_sensor_kind` that also names the offending column."""
 
     def __init__(self, problem: str, field: str | None = None) -> None:
+        """The message ``problem``; ``field`` names the offending column, if there is one."""
         super().__init__(problem)
         self.field = field
 
 
 def infer_sensor_kind(columns: Iterable[str]) -> str:
-    """Sensor kind from which SPEC columns are present (others ignored).
+    """Sensor kind from which sample columns are present (others ignored).
 
     Raises ValueError (with a ``field`` attribute naming a missing column where there is one)
     when there are none, several sensors' columns, or an incomplete accelerometer or gyroscope.
     """
     cols = {str(c) for c in columns}
-    acc = [c for c in _ACC if c in cols]
-    gyro = [c for c in _GYRO if c in cols]
+    acc = [c for c in ACC_COLUMNS if c in cols]
+    gyro = [c for c in GYRO_COLUMNS if c in cols]
     families = [
         name
         for name, present in (
@@ -54,7 +76,10 @@ def infer_sensor_kind(columns: Iterable[str]) -> str:
         return "pressure"
     if not acc:
         raise ColumnError("gyroscope columns without acc_x/acc_y/acc_z", field="acc_x")
-    for group, present, what in ((_ACC, acc, "accelerometer"), (_GYRO, gyro, "gyroscope")):
+    for group, present, what in (
+        (ACC_COLUMNS, acc, "accelerometer"),
+        (GYRO_COLUMNS, gyro, "gyroscope"),
+    ):
         missing = [c for c in group if c not in present]
         if present and missing:
             raise ColumnError(

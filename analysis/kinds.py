@@ -1,0 +1,236 @@
+"""Every per-sensor-kind number and rule of the detector, in one table.
+
+The detector serves four sensor kinds with one state machine; what differs between them is
+here: thresholds and windows (named with their units), how the ball's position is measured,
+which evidence says a body is on the ball, how breathing and steadiness are read. Quantities
+whose unit depends on the kind have one field per unit (e.g. ``motion_on_deg_s`` for IMUs,
+``motion_on_pct_s`` for load sensors); the other is None, and a property of the same name
+without the unit (``motion_on``) gives the kind's own value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from holdtrack.analysis.schema import SENSOR_KINDS
+
+# How a kind measures where the ball is (``Features.path``), which sets how displacement is read:
+# "rotation_deg": integrated gyroscope rotation, degrees (Euclidean distance);
+# "gravity_direction": unit gravity vector (angle between directions, degrees);
+# "load_rel": load / loaded level (the deepest dip of the load, a fraction).
+PathKind = Literal["rotation_deg", "gravity_direction", "load_rel"]
+# What says a body is on a still ball: "breathing_tremor" (IMUs: the local level of breathing
+# and tremor against sensor noise) or "loaded_share" (load sensors: the share of loaded frames).
+BodyEvidence = Literal["breathing_tremor", "loaded_share"]
+BreathingMethod = Literal["tilt", "load"]
+# Steadiness components: (name, weight, typical value in a hold).
+SteadinessPart = tuple[str, float, float]
+
+
+def _either(name: str, a: float | None, b: float | None) -> float:
+    """The one of a pair of unit-named fields that is set (the kind's own unit)."""
+    if (a is None) == (b is None):
+        raise ValueError(f"exactly one unit of {name} must be set")
+    return a if a is not None else b  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class KindParams:
+    """Thresholds, windows and evidence rules of one sensor kind (see module docstring)."""
+
+    name: str
+    # Structure: motion sensors (IMUs) get rotation/tilt features, others load features.
+    is_motion_sensor: bool
+    has_gyro: bool
+    path_kind: PathKind
+    detects_carried: bool  # large linear accelerations mark a ball carried in the hand
+    # Movement: motion above the threshold is movement.
+    motion_on_deg_s: float | None
+    motion_on_pct_s: float | None
+    motion_smooth_frames: int  # frames the motion speed is averaged over
+    motion_window_s: float  # how much longer than the move a movement run looks (smoothing)
+    tilt_half_window_frames: int | None  # accel: tilt speed between frames this far either side
+    # Reposition: a short move that displaces the ball this much (else a micro-adjustment).
+    reposition_min_deg: float | None
+    reposition_min_load_dip: float | None  # fraction of the held load
+    # Hold edges: moved to where the position leaves the hold's range (plus this margin).
+    refine_edges: bool
+    edge_margin_deg: float | None
+    edge_margin_load_frac: float | None
+    # Body on the ball.
+    body_evidence: BodyEvidence
+    body_noise_key: str | None  # which measured sample noise sets the body scale
+    body_scale_floor_deg_s: float | None  # added to the noise-derived scale (gyro)
+    body_scale_floor_deg: float | None  # added to the noise-derived scale (tilt)
+    # Load sensors: unloaded floor and baseline.
+    load_floor_min_n: float | None
+    load_floor_min_pa: float | None
+    load_baseline_percentile: float | None  # subtracted first (absolute pressure), else None
+    # Breathing and steadiness of holds.
+    breathing_method: BreathingMethod
+    tremble_band_hz: tuple[float, float]
+    steadiness_parts: tuple[SteadinessPart, ...]
+
+    def __post_init__(self) -> None:
+        """Check that each unit-named pair has exactly one member set."""
+        floor = "body_scale_floor" if self.is_motion_sensor else "load_floor_min"
+        for prop in ("motion_on", "reposition_min", "edge_margin", floor):
+            getattr(self, prop)  # raises ValueError unless exactly one unit is set
+
+    @property
+    def motion_on(self) -> float:
+        """Movement threshold in the kind's motion unit (deg/s or %/s)."""
+        return _either("motion_on", self.motion_on_deg_s, self.motion_on_pct_s)
+
+    @property
+    def reposition_min(self) -> float:
+        """Least net displacement of a reposition (degrees, or load dip as a fraction)."""
+        return _either("reposition_min", self.reposition_min_deg, self.reposition_min_load_dip)
+
+    @property
+    def edge_margin(self) -> float:
+        """Margin beyond a hold's own range that marks its edge (degrees, or load fraction)."""
+        return _either("edge_margin", self.edge_margin_deg, self.edge_margin_load_frac)
+
+    @property
+    def body_scale_floor(self) -> float:
+        """Least body scale of a motion sensor (deg/s for gyroscopes, deg for tilt)."""
+        return _either("body_scale_floor", self.body_scale_floor_deg_s, self.body_scale_floor_deg)
+
+    @property
+    def load_floor_min(self) -> float:
+        """Least unloaded floor of a load sensor (N for force, Pa above unloaded for pressure)."""
+        return _either("load_floor_min", self.load_floor_min_n, self.load_floor_min_pa)
+
+
+# The contract: 1 cm of contact travel ~ 18 deg. An accelerometer sees only the tilt part of a
+# turn, so a diagonal 1.5 cm move up a wall can show as little as ~13 deg; micro-adjustments
+# stay < 14 deg.
+# Load sensors: rolling swings the load by tens of percent, breathing by a few; a 3 s moving
+# standard deviation tells them apart and stays local. A reposition eases the load by > 22 %.
+# Refining the edges of an IMU with a gyroscope measured worse: its own edges are sharp already.
+# Steadiness parts were chosen on simulated holds (tuning seeds) by rank correlation with the
+# true amount of fidgeting.
+KINDS: dict[str, KindParams] = {
+    "imu": KindParams(
+        name="imu",
+        is_motion_sensor=True,
+        has_gyro=True,
+        path_kind="rotation_deg",
+        detects_carried=True,
+        motion_on_deg_s=5.0,
+        motion_on_pct_s=None,
+        motion_smooth_frames=10,
+        motion_window_s=1.0,
+        tilt_half_window_frames=None,
+        reposition_min_deg=18.0,
+        reposition_min_load_dip=None,
+        refine_edges=False,
+        edge_margin_deg=1.0,
+        edge_margin_load_frac=None,
+        body_evidence="breathing_tremor",
+        body_noise_key="gyro_dps",
+        body_scale_floor_deg_s=0.02,
+        body_scale_floor_deg=None,
+        load_floor_min_n=None,
+        load_floor_min_pa=None,
+        load_baseline_percentile=None,
+        breathing_method="tilt",
+        tremble_band_hz=(0.5, 2.0),
+        steadiness_parts=(("moves_deg_per_min", 1.0, 1.65), ("tremble", 1.0, 0.14)),
+    ),
+    "accel": KindParams(
+        name="accel",
+        is_motion_sensor=True,
+        has_gyro=False,
+        path_kind="gravity_direction",
+        detects_carried=True,
+        motion_on_deg_s=3.0,
+        motion_on_pct_s=None,
+        motion_smooth_frames=5,
+        motion_window_s=1.0,
+        tilt_half_window_frames=5,
+        reposition_min_deg=14.0,
+        reposition_min_load_dip=None,
+        refine_edges=True,
+        edge_margin_deg=0.7,
+        edge_margin_load_frac=None,
+        body_evidence="breathing_tremor",
+        body_noise_key="acc_deg",
+        body_scale_floor_deg_s=None,
+        body_scale_floor_deg=0.01,
+        load_floor_min_n=None,
+        load_floor_min_pa=None,
+        load_baseline_percentile=None,
+        breathing_method="tilt",
+        tremble_band_hz=(0.5, 2.0),
+        steadiness_parts=(("wander", 1.0, 0.029), ("tremble", 1.0, 0.0023)),
+    ),
+    "force": KindParams(
+        name="force",
+        is_motion_sensor=False,
+        has_gyro=False,
+        path_kind="load_rel",
+        detects_carried=False,
+        motion_on_deg_s=None,
+        motion_on_pct_s=5.0,
+        motion_smooth_frames=30,
+        motion_window_s=3.0,
+        tilt_half_window_frames=None,
+        reposition_min_deg=None,
+        reposition_min_load_dip=0.22,
+        refine_edges=True,
+        edge_margin_deg=None,
+        edge_margin_load_frac=0.03,
+        body_evidence="loaded_share",
+        body_noise_key=None,
+        body_scale_floor_deg_s=None,
+        body_scale_floor_deg=None,
+        load_floor_min_n=4.0,
+        load_floor_min_pa=None,
+        load_baseline_percentile=None,
+        breathing_method="load",
+        tremble_band_hz=(0.4, 3.0),
+        steadiness_parts=(("wander", 1.0, 0.026), ("tremble", 6.0, 0.0045)),
+    ),
+    # A barometer reads absolute pressure: the unloaded ball (2nd percentile) is subtracted.
+    "pressure": KindParams(
+        name="pressure",
+        is_motion_sensor=False,
+        has_gyro=False,
+        path_kind="load_rel",
+        detects_carried=False,
+        motion_on_deg_s=None,
+        motion_on_pct_s=5.0,
+        motion_smooth_frames=30,
+        motion_window_s=3.0,
+        tilt_half_window_frames=None,
+        reposition_min_deg=None,
+        reposition_min_load_dip=0.22,
+        refine_edges=True,
+        edge_margin_deg=None,
+        edge_margin_load_frac=0.03,
+        body_evidence="loaded_share",
+        body_noise_key=None,
+        body_scale_floor_deg_s=None,
+        body_scale_floor_deg=None,
+        load_floor_min_n=None,
+        load_floor_min_pa=200.0,
+        load_baseline_percentile=2.0,
+        breathing_method="load",
+        tremble_band_hz=(0.4, 3.0),
+        steadiness_parts=(("wander", 1.0, 0.026), ("tremble", 6.0, 0.0045)),
+    ),
+}
+
+if tuple(KINDS) != SENSOR_KINDS:
+    raise RuntimeError(f"KINDS {tuple(KINDS)} must match schema.SENSOR_KINDS {SENSOR_KINDS}")
+
+
+def kind_params(kind: str) -> KindParams:
+    """The parameters of sensor ``kind``; ValueError naming the known kinds otherwise."""
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown sensor kind {kind!r}; known: {', '.join(KINDS)}") from None

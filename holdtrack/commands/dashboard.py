@@ -1,0 +1,55 @@
+"""``holdtrack dashboard``: serve the Streamlit dashboard on the session library."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from holdtrack.commands.base import add_library_option, open_library
+
+log = logging.getLogger("holdtrack")
+
+DESCRIPTION = (
+    "Serve the Streamlit dashboard on the session library; an empty library starts with the "
+    "bundled sample sessions. Binds 127.0.0.1 unless told otherwise."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``dashboard``."""
+    add_library_option(p)
+    p.add_argument("--samples", action="store_true", help="import the sample sessions first")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the dashboard (samples imported into an empty library)."""
+    import holdtrack.dashboard
+    from holdtrack.dashboard.library import import_sample_set
+
+    lib = open_library(args)
+    if args.samples or not lib.patients():
+        import_sample_set(lib)
+    app = Path(holdtrack.dashboard.__file__).with_name("app.py")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", args.host,
+        "--server.port", str(args.port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.maxUploadSize", "200",
+        "--client.toolbarMode", "viewer",
+    ]  # fmt: skip
+    log.info("holdtrack dashboard on http://%s:%d (library %s)", args.host, args.port, lib.root)
+    env = {**os.environ, "HOLDTRACK_LIBRARY": str(lib.root)}
+    if os.name == "posix":
+        # Become the server, so a SIGTERM to this process stops it instead of orphaning it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, cmd, env)
+    return subprocess.call(cmd, env=env)

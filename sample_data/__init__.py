@@ -1,0 +1,1 @@
+"""The bundled sample sessions (installed with holdtrack); samples.json lists them."""
