@@ -10,7 +10,7 @@ without the unit (``motion_on``) gives the kind's own value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from holdtrack.analysis.schema import SENSOR_KINDS
@@ -194,35 +194,16 @@ KINDS: dict[str, KindParams] = {
         tremble_band_hz=(0.4, 3.0),
         steadiness_parts=(("wander", 1.0, 0.026), ("tremble", 6.0, 0.0045)),
     ),
-    # A barometer reads absolute pressure: the unloaded ball (2nd percentile) is subtracted.
-    "pressure": KindParams(
-        name="pressure",
-        is_motion_sensor=False,
-        has_gyro=False,
-        path_kind="load_rel",
-        detects_carried=False,
-        motion_on_deg_s=None,
-        motion_on_pct_s=5.0,
-        motion_smooth_frames=30,
-        motion_window_s=3.0,
-        tilt_half_window_frames=None,
-        reposition_min_deg=None,
-        reposition_min_load_dip=0.22,
-        refine_edges=True,
-        edge_margin_deg=None,
-        edge_margin_load_frac=0.03,
-        body_evidence="loaded_share",
-        body_noise_key=None,
-        body_scale_floor_deg_s=None,
-        body_scale_floor_deg=None,
-        load_floor_min_n=None,
-        load_floor_min_pa=200.0,
-        load_baseline_percentile=2.0,
-        breathing_method="load",
-        tremble_band_hz=(0.4, 3.0),
-        steadiness_parts=(("wander", 1.0, 0.026), ("tremble", 6.0, 0.0045)),
-    ),
 }
+# A barometer in an inflatable ball reads like a load cell, in Pa of absolute pressure: the
+# unloaded ball (2nd percentile) is subtracted first, and its unloaded floor is in Pa.
+KINDS["pressure"] = replace(
+    KINDS["force"],
+    name="pressure",
+    load_floor_min_n=None,
+    load_floor_min_pa=200.0,
+    load_baseline_percentile=2.0,
+)
 
 if tuple(KINDS) != SENSOR_KINDS:
     raise RuntimeError(f"KINDS {tuple(KINDS)} must match schema.SENSOR_KINDS {SENSOR_KINDS}")

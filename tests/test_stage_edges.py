@@ -4,29 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from constructed import FPS, path_features
 
 from holdtrack.analysis.edges import edges_refine, first_exit
-from holdtrack.analysis.features import Features
 from holdtrack.analysis.runs import Label, Run
-
-FPS = 10.0
-
-
-def _feat(kind: str, path: np.ndarray) -> Features:
-    n = len(path)
-    path2 = path if path.ndim == 2 else path[:, None]
-    return Features(
-        kind=kind,
-        t=np.arange(n) / FPS,
-        gap=np.zeros(n, dtype=bool),
-        motion=np.zeros(n),
-        path=path2,
-        body_src=np.ones((n, 1)),
-        body_scale=1.0,
-        carried=np.zeros(n, dtype=bool),
-        breath=path2,
-        load_rel=path if path.ndim == 1 else None,
-    )
 
 
 def _breathing_load(n: int) -> np.ndarray:
@@ -42,7 +23,7 @@ def test_edges_refine_moves_a_hold_end_back_to_where_the_load_leaves_its_range(k
     load = _breathing_load(400)
     load[292:] = 0.5
     runs = [Run(0, 300, Label.HOLD), Run(300, 400, Label.ROLLING)]
-    edges_refine(runs, _feat(kind, load))
+    edges_refine(runs, path_features(kind, load))
     assert _spans(runs) == [("hold", 0, 292), ("rolling", 292, 400)]
 
 
@@ -50,7 +31,7 @@ def test_edges_refine_moves_a_hold_start_forward_to_where_the_load_reaches_its_r
     load = _breathing_load(400)
     load[:95] = 0.0
     runs = [Run(0, 100, Label.IDLE), Run(100, 400, Label.HOLD)]
-    edges_refine(runs, _feat("force", load))
+    edges_refine(runs, path_features("force", load))
     assert _spans(runs) == [("idle", 0, 95), ("hold", 95, 400)]
 
 
@@ -60,7 +41,7 @@ def test_edges_refine_uses_the_tilt_angle_with_a_0_7_deg_margin_for_acceleromete
         angle[292:] = np.radians(deg)
         path = np.stack([0 * angle, np.sin(angle), np.cos(angle)], axis=1)
         runs = [Run(0, 300, Label.HOLD), Run(300, 400, Label.ROLLING)]
-        edges_refine(runs, _feat("accel", path))
+        edges_refine(runs, path_features("accel", path))
         return _spans(runs)
 
     assert tilted(1.0) == [("hold", 0, 292), ("rolling", 292, 400)]
@@ -71,7 +52,7 @@ def test_edges_refine_leaves_gyro_imu_edges_alone():
     path = np.zeros(400)
     path[292:] = 30.0
     runs = [Run(0, 300, Label.HOLD), Run(300, 400, Label.ROLLING)]
-    edges_refine(runs, _feat("imu", path))
+    edges_refine(runs, path_features("imu", path))
     assert _spans(runs) == [("hold", 0, 300), ("rolling", 300, 400)]
 
 
@@ -79,7 +60,7 @@ def test_edges_refine_skips_holds_shorter_than_three_search_spans_of_3_s():
     load = _breathing_load(200)
     load[82:] = 0.5
     runs = [Run(0, 89, Label.HOLD), Run(89, 200, Label.ROLLING)]
-    edges_refine(runs, _feat("force", load))
+    edges_refine(runs, path_features("force", load))
     assert _spans(runs) == [("hold", 0, 89), ("rolling", 89, 200)]
 
 
@@ -88,7 +69,7 @@ def test_edges_refine_moves_a_hold_end_forward_up_to_3_s_but_no_further():
         load = _breathing_load(400)
         load[frame:] = 0.5
         runs = [Run(0, 300, Label.HOLD), Run(300, 400, Label.ROLLING)]
-        edges_refine(runs, _feat("force", load))
+        edges_refine(runs, path_features("force", load))
         return _spans(runs)
 
     assert left_at(325) == [("hold", 0, 325), ("rolling", 325, 400)]
@@ -96,6 +77,6 @@ def test_edges_refine_moves_a_hold_end_forward_up_to_3_s_but_no_further():
 
 
 def test_first_exit_is_none_when_the_ball_stays_within_its_range():
-    feat = _feat("force", _breathing_load(200))
+    feat = path_features("force", _breathing_load(200))
     assert first_exit(feat, 100, 150, np.arange(150, 200)) is None
     assert first_exit(feat, 100, 150, np.array([], dtype=int)) is None

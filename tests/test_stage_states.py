@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from constructed import FPS, path_features
 
 from holdtrack.analysis.features import Features
 from holdtrack.analysis.runs import Label, Run
@@ -23,7 +24,6 @@ from holdtrack.analysis.states import (
     states_classify,
 )
 
-FPS = 10.0
 L = Label
 STILL_BY_DEFAULT = (L.STILL_LOADED, L.STILL_IDLE, L.HOLD, L.IDLE)
 
@@ -226,24 +226,6 @@ def test_resolve_ends_with_only_the_four_states_and_no_gaps():
 # ----------------------------------------------------------------------------- label_moves
 
 
-def _path_feat(kind: str, path: np.ndarray) -> Features:
-    """Features whose only content is the ball's position ``path`` (deg, direction or load)."""
-    n = len(path)
-    path2 = path if path.ndim == 2 else path[:, None]
-    return Features(
-        kind=kind,
-        t=np.arange(n) / FPS,
-        gap=np.zeros(n, dtype=bool),
-        motion=np.zeros(n),
-        path=path2,
-        body_src=np.ones((n, 1)),
-        body_scale=1.0,
-        carried=np.zeros(n, dtype=bool),
-        breath=path2,
-        load_rel=path if kind in ("force", "pressure") else None,
-    )
-
-
 def _move_label(feat: Features, move_frames: int = 10) -> str:
     runs = [Run(0, 100, L.STILL_LOADED), Run(100, 100 + move_frames, L.MOVE),
             Run(100 + move_frames, len(feat.t), L.STILL_LOADED)]  # fmt: skip
@@ -258,8 +240,8 @@ def test_label_moves_a_short_move_turning_the_ball_past_the_kinds_limit_is_a_rep
     def turned(deg: float) -> Features:
         angle = np.radians(np.concatenate([np.zeros(105), np.full(105, deg)]))
         if kind == "imu":
-            return _path_feat(kind, np.degrees(angle))  # integrated rotation, deg
-        return _path_feat(kind, np.stack([0 * angle, np.sin(angle), np.cos(angle)], axis=1))
+            return path_features(kind, np.degrees(angle))  # integrated rotation, deg
+        return path_features(kind, np.stack([0 * angle, np.sin(angle), np.cos(angle)], axis=1))
 
     assert _move_label(turned(limit_deg + 0.5)) == "reposition"
     assert _move_label(turned(limit_deg - 0.5)) == "micro"
@@ -270,7 +252,7 @@ def test_label_moves_a_short_move_easing_the_load_by_22_pct_or_more_is_a_reposit
     def dipped(depth: float) -> Features:
         rel = np.ones(210)
         rel[100:110] = 1.0 - depth
-        return _path_feat(kind, rel)
+        return path_features(kind, rel)
 
     assert _move_label(dipped(0.25)) == "reposition"
     assert _move_label(dipped(0.19)) == "micro"
@@ -278,7 +260,7 @@ def test_label_moves_a_short_move_easing_the_load_by_22_pct_or_more_is_a_reposit
 
 @pytest.mark.parametrize(("kind", "longest_frames"), [("imu", 50), ("force", 70)])
 def test_label_moves_a_move_longer_than_4_s_plus_the_motion_window_is_rolling(kind, longest_frames):
-    still = _path_feat(kind, np.ones(300))
+    still = path_features(kind, np.ones(300))
     assert _move_label(still, longest_frames) == "micro"
     assert _move_label(still, longest_frames + 1) == "rolling"
 
