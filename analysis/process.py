@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,15 +40,18 @@ class SessionAnalysis:
     features: Features | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``holdtrack analyze --json`` object (docs/analysis-json.md)."""
-        return {
-            "holds": [h.to_dict() for h in self.holds],
-            "segments": self.segments,
-            "summary": self.summary,
-            "gaps": [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in self.gaps_s],
-            "sensor_kind": self.sensor_kind,
-            "detector_version": DETECTOR_VERSION,
-        }
+        """The ``holdtrack analyze --json`` object (docs/analysis-json.md); never NaN or
+        infinity, which JSON cannot carry (a value that is not finite becomes null)."""
+        return _finite(
+            {
+                "holds": [h.to_dict() for h in self.holds],
+                "segments": self.segments,
+                "summary": self.summary,
+                "gaps": [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in self.gaps_s],
+                "sensor_kind": self.sensor_kind,
+                "detector_version": DETECTOR_VERSION,
+            }
+        )
 
 
 def session_features(data: pd.DataFrame, kind: str) -> Features:
@@ -137,3 +141,14 @@ def segments_from_codes(codes: np.ndarray, edges_s: np.ndarray) -> list[dict[str
             continue
         out.append({"start_s": round(s, 2), "end_s": round(e, 2), "state": STATES[int(codes[a])]})
     return out
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every float that is not finite replaced by None, at any depth."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj

@@ -7,7 +7,7 @@ heavy, so decoders and file readers can use it without the analysis.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 G_MS2 = 9.80665  # standard gravity: acceleration columns are in m/s^2, 1 g = 9.80665 m/s^2
 DEG_RAD = math.pi / 180.0  # one degree in radians: gyro columns are in rad/s
@@ -32,11 +32,44 @@ MAX_BRIDGED_GAP_S = 5.0  # data gaps up to this long inside a hold do not split 
 # Samples further apart than this are a data gap (dropout), wherever gaps are found.
 MAX_SAMPLE_SPACING_S = 0.5
 
-# Readings beyond these are no real reading of any supported sensor: corrupted, skipped.
-ACC_MAX_MS2 = 32 * G_MS2  # beyond any consumer IMU's range
-GYRO_MAX_RAD_S = 40.0
+# Readings beyond these are no real reading of any supported sensor: a corrupted sample, which
+# decoders, the recorder and the file readers all count and leave out of the analysis.
+ACC_MAX_MS2 = 32 * G_MS2  # per axis: the widest range of a supported IMU (Thingy:52 clips there)
+GYRO_MAX_RAD_S = 40.0  # per axis: 2000 deg/s (34.9 rad/s), the widest gyro range, and a margin
 FORCE_MIN_N = -50.0  # force is 0 when unloaded, after tare; a little below is tare drift
+FORCE_MAX_N = 5000.0  # about 510 kg: beyond any load under a ball (a Progressor stops at 200 kg)
 PRESSURE_RANGE_PA = (10_000.0, 1_000_000.0)  # absolute air pressure inside a ball
+UNITS: dict[str, str] = {
+    "time_s": "s",
+    **{c: "m/s^2" for c in ACC_COLUMNS},
+    **{c: "rad/s" for c in GYRO_COLUMNS},
+    "force_n": "N",
+    "pressure_pa": "Pa",
+}
+PLAUSIBLE_RANGE: dict[str, tuple[float, float]] = {
+    **{c: (-ACC_MAX_MS2, ACC_MAX_MS2) for c in ACC_COLUMNS},
+    **{c: (-GYRO_MAX_RAD_S, GYRO_MAX_RAD_S) for c in GYRO_COLUMNS},
+    "force_n": (FORCE_MIN_N, FORCE_MAX_N),
+    "pressure_pa": PRESSURE_RANGE_PA,
+}
+
+
+def implausible(values: Mapping[str, float]) -> str | None:
+    """Why one sample (column -> value) is no real reading, or None when every value can be.
+
+    The one rule for decoders, the recorder and the file readers: a value must be a finite
+    number inside its column's :data:`PLAUSIBLE_RANGE`.
+    """
+    for column, value in values.items():
+        bounds = PLAUSIBLE_RANGE.get(column)
+        if bounds is None:
+            continue
+        if not math.isfinite(value):
+            return f"{column} is not a finite number"
+        lo, hi = bounds
+        if not lo <= value <= hi:
+            return f"{column} outside {lo:.6g} to {hi:.6g} {UNITS[column]}"
+    return None
 
 
 class ColumnError(ValueError):

@@ -27,11 +27,12 @@ from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 from bleak_retry_connector import establish_connection
 
+from holdtrack.analysis.schema import implausible
 from holdtrack.sensing.ble.profiles import DeviceProfile, RecordOptions
 from holdtrack.sensing.clock import DeviceClock, SampleClock
 from holdtrack.sensing.journal import FLUSH_EVERY_S, SUFFIX, Journal
 from holdtrack.sensing.journal import journal_path as checked_journal_path
-from holdtrack.sensing.session import SessionMeta, implausible
+from holdtrack.sensing.session import SessionMeta
 
 log = logging.getLogger(__name__)
 
@@ -168,10 +169,9 @@ class Recorder:
         self._reconnected = False
         columns = journal.columns
         kept = 0
-        kind = journal.meta.sensor_kind
         for t, s in zip(times, samples):
             t = float(t)
-            if any(c not in s.values for c in columns) or implausible(kind, s.values):
+            if any(c not in s.values for c in columns) or implausible(s.values):
                 self.status.implausible += 1
                 continue
             if not t > self._last_t:  # NaN: a device time that does not fit

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-AWKWARD = [0.1 + 0.2, 1e-300, -0.0, 5e-324, 1.7976931348623157e308, 1 / 3, 2.5e-8, 1e21, -1e-5]
+# Floats that print awkwardly, all inside every column's plausible range.
+AWKWARD = [0.1 + 0.2, 1e-300, -0.0, 5e-324, 4999.999999999999, 1 / 3, 2.5e-8, 1e-5 / 3, -1e-5]
 
 
 def bits(a: np.ndarray) -> np.ndarray:

@@ -222,15 +222,18 @@ def test_identify_by_service_uuid_then_name():
 
 
 def test_implausible_samples_are_named():
-    from holdtrack.sensing.session import implausible
+    from holdtrack.analysis.schema import implausible
 
-    assert implausible("force", {"force_n": 12.0}) is None
-    assert "below" in implausible("force", {"force_n": -500.0})
-    assert "pressure" in implausible("pressure", {"pressure_pa": 14.0})
+    assert implausible({"force_n": 12.0}) is None
+    assert implausible({"force_n": -500.0}) == "force_n outside -50 to 5000 N"
+    assert implausible({"force_n": 3.3e39}) == "force_n outside -50 to 5000 N"
+    assert "pressure_pa outside" in implausible({"pressure_pa": 14.0})
     acc = {"acc_x": 0.0, "acc_y": 0.0, "acc_z": 400.0}
-    assert "acceleration" in implausible("accel", acc)
-    assert implausible("accel", {**acc, "acc_z": 9.8}) is None
-    assert "finite" in implausible("force", {"force_n": float("nan")})
+    assert implausible(acc) == "acc_z outside -313.813 to 313.813 m/s^2"
+    assert implausible({**acc, "acc_z": 9.8}) is None
+    assert implausible({"gyro_y": 60.0}) == "gyro_y outside -40 to 40 rad/s"
+    assert implausible({"force_n": float("nan")}) == "force_n is not a finite number"
+    assert implausible({"time_s": 1e300, "force_n": 1.0}) is None  # time is not a reading
 
 
 def test_status_line_and_cue():

@@ -178,7 +178,11 @@ GOOD_ACC = "0.0,0.1,0.2,9.8"
             "time goes backwards (12.30 s after 12.50 s)",
         ),
         ('time_s,force_n,note\n0,1,"two\nlines"\n1,nan,x\n', "line 4, column force_n", "NaN"),
-        ("time_s,force_n\n0,1\n1,-50\n2,-50.5\n", "line 4, column force_n", "below -50 N"),
+        (
+            "time_s,force_n\n0,1\n1,-50\n2,-50.5\n",
+            "line 4, column force_n",
+            "outside -50 to 5000 N",
+        ),
         ("time_s,pressure_pa\n0,101325\n1,101.3\n", "line 3, column pressure_pa", "101.3 Pa"),
         ("time_s,pressure_pa\n0,2e6\n1,101325\n", "line 2, column pressure_pa", "outside"),
     ],
@@ -198,24 +202,61 @@ def test_csv_errors_name_file_line_and_column(tmp_path, text, where, words):
         assert info.value.row == int(where.split(",")[0].split()[1])
 
 
-def test_g_units_rejected_with_hint(tmp_path):
-    rows = [f"{i * 0.01},0.01,0.02,1.0" for i in range(20)]
+@pytest.mark.parametrize(("unit", "scale"), [("g", 1.0), ("mg", 1000.0)])
+def test_accelerations_in_g_or_mg_are_converted_and_said(tmp_path, unit, scale):
+    rows = [f"{i * 0.01},{0.01 * scale},{0.02 * scale},{1.0 * scale}" for i in range(20)]
     path = write_text(tmp_path / "g.csv", csv_text("time_s,acc_x,acc_y,acc_z", rows))
-    with pytest.raises(SessionFormatError) as info:
+    s = read_csv(path)
+    assert s.data["acc_z"].iloc[0] == pytest.approx(9.80665)
+    assert s.report.converted == [
+        f"accelerations from {unit} to m/s^2 (median |a| {scale:g} {unit})"
+    ]
+
+
+def test_accelerations_in_no_unit_of_gravity_are_refused(tmp_path):
+    rows = [f"{i * 0.01},0,0,100" for i in range(20)]
+    path = write_text(tmp_path / "x.csv", csv_text("time_s,acc_x,acc_y,acc_z", rows))
+    with pytest.raises(
+        SessionFormatError, match=r"accelerations fit no unit: the median \|a\| is 100"
+    ):
         read_csv(path)
-    assert str(info.value) == (
-        f"{path}: accelerations look like g, not m/s^2 (median |a| = 1.00); multiply by 9.80665"
+
+
+def rocking_imu(n: int = 600, rate: float = 100.0) -> pd.DataFrame:
+    """A ball rocked about its x axis: gravity turns in the y-z plane, the gyro says how fast."""
+    t = np.arange(n) / rate
+    angle = 0.6 * np.sin(2 * np.pi * 0.5 * t)
+    zero = np.zeros(n)
+    return pd.DataFrame(
+        {
+            "time_s": t,
+            "acc_x": zero,
+            "acc_y": 9.80665 * np.sin(angle),
+            "acc_z": 9.80665 * np.cos(angle),
+            "gyro_x": np.gradient(angle, t),
+            "gyro_y": zero,
+            "gyro_z": zero,
+        }
     )
 
 
-def test_deg_per_s_gyro_rejected(tmp_path):
-    data = imu_frame(100)
-    data[["gyro_x", "gyro_y", "gyro_z"]] *= 1000.0
+def test_gyro_in_deg_per_s_is_told_by_the_tilt_and_converted(tmp_path):
+    data = rocking_imu()
+    rad = read_csv(
+        write_text(
+            tmp_path / "rad.csv",
+            csv_text(
+                ",".join(data.columns),
+                [",".join(repr(v) for v in r) for r in data.to_numpy().tolist()],
+            ),
+        )
+    )
+    assert rad.report.converted == []
+    data[["gyro_x", "gyro_y", "gyro_z"]] = np.degrees(data[["gyro_x", "gyro_y", "gyro_z"]])
     rows = [",".join(repr(v) for v in r) for r in data.to_numpy().tolist()]
-    path = write_text(tmp_path / "deg.csv", csv_text(",".join(data.columns), rows))
-    with pytest.raises(SessionFormatError, match=r"deg/s, not rad/s .*pi/180") as info:
-        read_csv(path)
-    assert info.value.row is None and info.value.path == path
+    deg = read_csv(write_text(tmp_path / "deg.csv", csv_text(",".join(data.columns), rows)))
+    assert deg.report.converted == ["rotation rates from deg/s to rad/s"]
+    np.testing.assert_allclose(deg.data["gyro_x"], rad.data["gyro_x"], rtol=1e-12, atol=1e-15)
 
 
 def test_small_negative_force_and_equal_times_are_fine(tmp_path):
@@ -268,7 +309,7 @@ def test_error_attributes_and_pickle():
 
 def test_csv_fast_and_careful_paths_agree(tmp_path):
     """The same values whether pyarrow parses the file or the line-aware fallback does."""
-    values = ["1", "+1.5", ".5", "5.", "1E5", "-0", " 2 ", '"3.25"', "0.30000000000000004"]
+    values = ["1", "+1.5", ".5", "5.", "1E3", "-0", " 2 ", '"3.25"', "0.30000000000000004"]
     rows = [f"{i},{v}" for i, v in enumerate(values)]
     fast = read_csv(write_text(tmp_path / "fast.csv", csv_text("time_s,force_n", rows)))
     # The final "1,2,3" row makes pyarrow fail, forcing the fallback (which then reports it).
@@ -277,9 +318,11 @@ def test_csv_fast_and_careful_paths_agree(tmp_path):
         read_csv(write_text(tmp_path / "slow.csv", slow_text))
     from holdtrack.sensing.session import csvfile as mod
 
-    body = csv_text("time_s,force_n", rows).split("\n", 1)[1]
-    df, lines = mod._careful_csv(body, "x.csv", ["time_s", "force_n"], ("time_s", "force_n"))
-    assert_same_floats(df["force_n"].to_numpy(), fast.data["force_n"].to_numpy())
+    body = csv_text("time_s,force_n", rows).split("\n", 1)[1].encode()
+    cols, lines = mod._careful_csv(
+        io.BytesIO(body), "x.csv", ["time_s", "force_n"], ("time_s", "force_n")
+    )
+    assert_same_floats(cols["force_n"], fast.data["force_n"].to_numpy())
     assert lines.tolist() == list(range(2, 2 + len(values)))
     assert np.signbit(fast.data["force_n"].to_numpy()[5])
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sessionfiles import (  # noqa: F401
     AWKWARD,
@@ -338,16 +338,21 @@ FINITE = st.floats(allow_nan=False, allow_infinity=False)
 @st.composite
 def valid_sessions(draw: st.DrawFn) -> Session:
     n = draw(st.integers(2, 30))
-    t = np.sort(np.array(draw(st.lists(FINITE, min_size=n, max_size=n))))
+    t0 = draw(st.floats(min_value=-1e9, max_value=1e9))
+    offsets = draw(st.lists(st.floats(0.0, 86_400.0), min_size=n - 1, max_size=n - 1))
+    t = np.sort(np.array([t0, *(t0 + np.array(offsets))]))
+    assume(t[-1] - t[0] >= 0.01)  # a session spans time, at most a day
     kind = draw(st.sampled_from(["force", "pressure", "accel"]))
-    if kind == "force":
-        elems = st.floats(min_value=-50.0, max_value=1e300)
-    elif kind == "pressure":
-        elems = st.floats(min_value=1e4, max_value=1e6)
-    else:  # |a| >= |acc_x| >= 3 keeps clear of the "looks like g" band
-        elems = st.floats(min_value=3.0, max_value=1e6) | st.floats(min_value=-1e6, max_value=-3.0)
     cols = {"time_s": t}
     for c in SENSOR_COLUMNS[kind]:
+        if kind == "force":
+            elems = st.floats(min_value=-50.0, max_value=5000.0)
+        elif kind == "pressure":
+            elems = st.floats(min_value=1e4, max_value=1e6)
+        elif c == "acc_x":  # |a| between 5 and 11.4 m/s^2: gravity in m/s^2, no other unit
+            elems = st.floats(min_value=5.0, max_value=11.0) | st.floats(-11.0, -5.0)
+        else:
+            elems = st.floats(min_value=-2.0, max_value=2.0)
         cols[c] = np.array(draw(st.lists(elems, min_size=n, max_size=n)))
     return Session(pd.DataFrame(cols), SessionMeta(kind))
 

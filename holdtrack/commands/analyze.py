@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from holdtrack.commands.base import EXIT_OK, CliError, load_session, positive_float
+
+log = logging.getLogger("holdtrack")
 
 DESCRIPTION = (
     "Find the holds in a session (interchange CSV or .parquet recording). With --json, print "
@@ -39,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
         result = session_process(session.data, session.meta.sensor_kind, hold_target_s=target)
     except ValueError as exc:
         raise CliError(f"{args.file}: cannot analyse: {exc}") from exc
+    for line in session.report.lines():  # what reading changed or left out is never silent
+        log.warning("holdtrack: %s: %s", args.file, line)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), allow_nan=False) + "\n")
+        obj = {**result.to_dict(), "input": session.report.to_dict()}
+        sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
         return EXIT_OK
     print(render_table(args.file.name, result, session.duration_s))
     return EXIT_OK

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from holdtrack.analysis.schema import implausible
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -36,3 +38,17 @@ class DecodeStats:
     def last_reason(self) -> str | None:
         """The most recently added reason (for one-line messages)."""
         return next(reversed(self.reasons), None)
+
+
+def keep_plausible(samples: list[Sample], stats: DecodeStats) -> list[Sample]:
+    """The samples that can be real readings; each impossible one is counted and left out (a
+    corrupted packet can decode to 3e39 N or to infinity)."""
+    out = []
+    for s in samples:
+        why = implausible(s.values)
+        if why is None:
+            out.append(s)
+        else:
+            stats.bad(f"impossible reading: {why}")
+    stats.samples += len(out)
+    return out

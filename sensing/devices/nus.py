@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from holdtrack.analysis.schema import DEG_RAD, G_MS2
-from holdtrack.sensing.devices.base import DecodeStats, Sample
+from holdtrack.sensing.devices.base import DecodeStats, Sample, keep_plausible
 
 SERVICE_UUID = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
 RX_UUID = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"  # central writes
@@ -125,8 +125,7 @@ class HoldtrackLineDecoder:
             sample = self._line(raw.rstrip(b"\r"))
             if sample is not None:
                 out.append(sample)
-        self.stats.samples += len(out)
-        return out
+        return keep_plausible(out, self.stats)
 
     def reset(self) -> None:
         """Forget a partial line (the link dropped) and skip to the next line start; the header

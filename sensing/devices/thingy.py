@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from holdtrack.analysis.schema import DEG_RAD, G_MS2
-from holdtrack.sensing.devices.base import DecodeStats, Sample
+from holdtrack.sensing.devices.base import DecodeStats, Sample, keep_plausible
 
 BASE = "ef68{:04x}-9b35-4933-9b10-52ffa9740042"
 SERVICE_UUID = BASE.format(0x0400)
@@ -71,5 +71,4 @@ class ThingyRawDecoder:
         gyro = [x / 32 * DEG_RAD for x in v[3:6]]
         self.last_compass_ut = (v[6] / 16, v[7] / 16, v[8] / 16)
         cols = ("acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z")
-        self.stats.samples += 1
-        return [Sample(dict(zip(cols, acc + gyro)))]
+        return keep_plausible([Sample(dict(zip(cols, acc + gyro)))], self.stats)

@@ -11,7 +11,7 @@ import math
 import struct
 
 from holdtrack.analysis.schema import G_MS2
-from holdtrack.sensing.devices.base import DecodeStats, Sample
+from holdtrack.sensing.devices.base import DecodeStats, Sample, keep_plausible
 
 SERVICE_UUID = "7e4e1701-1ea6-40c9-9dcc-13d34ffead57"
 DATA_UUID = "7e4e1702-1ea6-40c9-9dcc-13d34ffead57"
@@ -66,8 +66,7 @@ class TindeqDecoder:
                 self.stats.bad("weight is not a number")
                 continue
             out.append(Sample({"force_n": kg * G_MS2}, device_time_s=self._unwrap(us) / 1e6))
-        self.stats.samples += len(out)
-        return out
+        return keep_plausible(out, self.stats)
 
     def reset(self) -> None:
         """Forget the clock history (a new start command may restart the device clock)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from holdtrack.analysis.schema import DEG_RAD, G_MS2
-from holdtrack.sensing.devices.base import DecodeStats, Sample
+from holdtrack.sensing.devices.base import DecodeStats, Sample, keep_plausible
 
 SERVICE_UUID = "0000ffe5-0000-1000-8000-00805f9a34fb"
 NOTIFY_UUID = "0000ffe4-0000-1000-8000-00805f9a34fb"
@@ -88,8 +88,7 @@ class WitMotionDecoder:
             del self._buf[:FRAME_LEN]
         if len(self._buf) > MAX_BUFFER:  # pragma: no cover - a header always cuts it shorter
             self._drop(len(self._buf))
-        self.stats.samples += len(out)
-        return out
+        return keep_plausible(out, self.stats)
 
     def reset(self) -> None:
         """Forget a partial frame (the link dropped; the next notification starts afresh)."""

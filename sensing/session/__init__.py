@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from holdtrack.sensing.session.checks import detect_gaps, implausible, validate_samples
+from holdtrack.sensing.session.checks import detect_gaps, validate_samples
 from holdtrack.sensing.session.csvfile import read_csv, write_csv
 from holdtrack.sensing.session.model import (
     EXTRA_PREFIX,
     FORMAT_VERSION,
     METADATA_KEY,
     PathLike,
+    ReadReport,
     Session,
     SessionFormatError,
     SessionMeta,
@@ -35,7 +36,7 @@ __all__ = [
     "SessionFormatError",
     "SessionMeta",
     "detect_gaps",
-    "implausible",
+    "ReadReport",
     "read_csv",
     "read_recording",
     "read_session",

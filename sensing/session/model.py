@@ -195,11 +195,38 @@ def _meta_gaps(gaps_in: object) -> list[tuple[float, float]]:
 
 
 @dataclass
+class ReadReport:
+    """What reading a file changed or left out, for the person to be told (never silent)."""
+
+    converted: list[str] = field(default_factory=list)  # "rotation rates from deg/s to rad/s"
+    excluded: dict[str, int] = field(default_factory=dict)  # impossible readings, by reason
+    first_excluded: str | None = None  # where the first one was, e.g. "line 17"
+
+    @property
+    def excluded_samples(self) -> int:
+        """How many samples were left out as impossible readings."""
+        return sum(self.excluded.values())
+
+    def lines(self) -> list[str]:
+        """One line per thing to tell, in plain words."""
+        out = [f"converted {what}" for what in self.converted]
+        for reason, n in self.excluded.items():
+            where = f" (first at {self.first_excluded})" if self.first_excluded else ""
+            out.append(f"left out {n} impossible sample{'s' * (n != 1)}: {reason}{where}")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"converted": list(self.converted), "excluded_samples": dict(self.excluded)}
+
+
+@dataclass
 class Session:
     """One session: samples (``time_s`` + sensor columns, SI units) and what is known about it."""
 
     data: pd.DataFrame  # "time_s" + sensor columns (float64) + optional device-extra "x_" columns
     meta: SessionMeta
+    report: ReadReport = field(default_factory=ReadReport)  # what reading it changed or left out
 
     @property
     def sensor_columns(self) -> tuple[str, ...]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,14 @@ import pyarrow.parquet as pq
 
 from holdtrack.analysis.schema import KNOWN_COLUMNS, SENSOR_COLUMNS
 from holdtrack.sensing.session.atomic import atomic_write
-from holdtrack.sensing.session.checks import check_samples, checked_for_write, detect_gaps, show
+from holdtrack.sensing.session.checks import check_samples, checked_for_write, detect_gaps
 from holdtrack.sensing.session.csvfile import ARROW_ERRORS
+from holdtrack.sensing.session.limits import (
+    MAX_COLUMNS,
+    MAX_METADATA_BYTES,
+    MAX_SAMPLES,
+    MAX_UNCOMPRESSED_BYTES,
+)
 from holdtrack.sensing.session.model import (
     EXTRA_PREFIX,
     FORMAT_VERSION,
@@ -26,47 +31,92 @@ from holdtrack.sensing.session.model import (
     SessionFormatError,
     SessionMeta,
 )
+from holdtrack.sensing.session.numbers import show
+from holdtrack.sensing.session.opening import open_regular
 
 
 def read_recording(path: PathLike) -> Session:
-    """Read a holdtrack recording (Parquet + JSON metadata); SessionFormatError if bad."""
-    p = Path(path)
-    if not p.exists():
-        raise SessionFormatError(path, "file not found")
-    if p.is_dir():
-        raise SessionFormatError(path, "is a directory, not a file")
-    try:
-        if p.stat().st_size == 0:
-            raise SessionFormatError(path, "empty file")
-        pf = pq.ParquetFile(p)
-    except ARROW_ERRORS as e:
-        if isinstance(e, SessionFormatError):
-            raise
-        raise SessionFormatError(path, f"not a valid holdtrack recording ({e})") from None
-    try:
-        try:
-            schema = pf.schema_arrow
-        except ARROW_ERRORS as e:
-            raise SessionFormatError(path, f"not a valid holdtrack recording ({e})") from None
-        meta = _recording_meta(schema.metadata or {}, path)
-        _check_recording_columns(schema, path)
-        try:
-            df = pf.read().to_pandas()
-        except ARROW_ERRORS as e:
-            raise SessionFormatError(path, f"not a valid holdtrack recording ({e})") from None
-    finally:
-        pf.close()
+    """Read a holdtrack recording (Parquet + JSON metadata); SessionFormatError if bad.
 
-    kind, arrays = check_samples(df, path, rows=None, line_offset=0, row_label="row")
+    The footer, row count and decompressed size are checked before any column is read.
+    """
+    with open_regular(path) as f:
+        _footer_checked(f, path)
+        try:
+            pf = pq.ParquetFile(f)
+        except ARROW_ERRORS as e:
+            raise SessionFormatError(path, f"not a valid holdtrack recording ({e})") from None
+        try:
+            try:
+                schema = pf.schema_arrow
+            except ARROW_ERRORS as e:
+                raise SessionFormatError(path, f"not a valid holdtrack recording ({e})") from None
+            meta = _recording_meta(schema.metadata or {}, path)
+            _check_recording_columns(schema, path)
+            _size_checked(pf, path)
+            try:
+                table = pf.read()
+            except ARROW_ERRORS as e:
+                raise SessionFormatError(path, f"not a valid holdtrack recording ({e})") from None
+        finally:
+            pf.close()
+    # Sample columns as float64 (nulls as NaN, refused by the checks); extras keep their type.
+    samples = {
+        c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=np.float64)
+        for c in table.column_names
+        if not c.startswith(EXTRA_PREFIX)
+    }
+    extras = {
+        c: table.column(c).to_pandas().to_numpy()
+        for c in table.column_names
+        if c.startswith(EXTRA_PREFIX)
+    }
+    del table
+    kind, arrays, report = check_samples(
+        samples, path, rows=None, line_offset=0, row_label="row", carry=extras
+    )
     if kind != meta.sensor_kind:
         raise SessionFormatError(
             path, f"metadata says sensor_kind {meta.sensor_kind!r} but the columns are {kind!r}"
         )
     data = pd.DataFrame({c: arrays[c] for c in ("time_s",) + SENSOR_COLUMNS[kind]})
-    for c in df.columns:
-        if str(c).startswith(EXTRA_PREFIX):
-            data[c] = df[c].to_numpy()
-    return Session(data=data, meta=meta)
+    for c in extras:
+        data[c] = arrays[c]
+    return Session(data=data, meta=meta, report=report)
+
+
+def _footer_checked(f: BinaryIO, path: PathLike) -> None:
+    """A Parquet file ends in its footer's length and ``PAR1``; refuse a footer too large to be
+    a session's (it is read whole before anything else)."""
+    size = f.seek(0, 2)
+    if size < 12:
+        raise SessionFormatError(path, "not a valid holdtrack recording (too short for Parquet)")
+    f.seek(size - 8)
+    tail = f.read(8)
+    f.seek(0)
+    if tail[4:] != b"PAR1":
+        raise SessionFormatError(path, "not a valid holdtrack recording (no Parquet footer)")
+    footer = int.from_bytes(tail[:4], "little")
+    if footer > MAX_METADATA_BYTES:
+        raise SessionFormatError(
+            path, f"Parquet footer of {footer} bytes; a recording's is at most {MAX_METADATA_BYTES}"
+        )
+
+
+def _size_checked(pf: pq.ParquetFile, path: PathLike) -> None:
+    """Rows and decompressed bytes within what a session can be, before reading them."""
+    md = pf.metadata
+    if md.num_rows > MAX_SAMPLES:
+        raise SessionFormatError(
+            path, f"{md.num_rows} samples; a session holds at most {MAX_SAMPLES}"
+        )
+    size = sum(md.row_group(i).total_byte_size for i in range(md.num_row_groups))
+    if size > MAX_UNCOMPRESSED_BYTES:
+        raise SessionFormatError(
+            path,
+            f"its columns decompress to {size / 1e6:.0f} MB; a session's are at most "
+            f"{MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB",
+        )
 
 
 def _recording_meta(metadata: Mapping[bytes, bytes], path: PathLike) -> SessionMeta:
@@ -75,8 +125,12 @@ def _recording_meta(metadata: Mapping[bytes, bytes], path: PathLike) -> SessionM
         raise SessionFormatError(
             path, "not a holdtrack recording (a Parquet file without holdtrack metadata)"
         )
+    raw = metadata[METADATA_KEY]
+    if len(raw) > MAX_METADATA_BYTES:
+        problem = f"holdtrack metadata of {len(raw)} bytes; at most {MAX_METADATA_BYTES}"
+        raise SessionFormatError(path, problem)
     try:
-        obj = json.loads(metadata[METADATA_KEY].decode("utf-8"))
+        obj = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as e:
         raise SessionFormatError(path, f"unreadable holdtrack metadata ({e})") from None
     if not isinstance(obj, dict):
@@ -98,6 +152,9 @@ def _recording_meta(metadata: Mapping[bytes, bytes], path: PathLike) -> SessionM
 
 def _check_recording_columns(schema: pa.Schema, path: PathLike) -> None:
     """Every column is a numeric sample column or a numeric device-extra ``x_`` column."""
+    if len(schema.names) > MAX_COLUMNS:
+        problem = f"{len(schema.names)} columns; a recording has at most {MAX_COLUMNS}"
+        raise SessionFormatError(path, problem)
     seen: set[str] = set()
     for name, typ in zip(schema.names, schema.types):
         if name in seen:
