@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from holdtrack.analysis import DETECTOR_VERSION
-from holdtrack.dashboard.library import Library
+from holdtrack.library import Library
 from holdtrack.sensing.session import write_recording
 from holdtrack.simulation.simulate import simulate
 

@@ -15,14 +15,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from holdtrack.analysis.text import clock_text
-from holdtrack.dashboard.library import (
-    ImportRejected,
-    Library,
-    Prescription,
-    SessionRow,
-    default_library_dir,
-    import_sample_set,
-)
 from holdtrack.dashboard.report import session_report_html
 from holdtrack.dashboard.views import (
     clinic_table,
@@ -32,6 +24,14 @@ from holdtrack.dashboard.views import (
     replay_state,
     session_list,
     site_minutes,
+)
+from holdtrack.library import (
+    ImportRejected,
+    Library,
+    Prescription,
+    SessionRow,
+    default_library_dir,
+    import_sample_set,
 )
 from holdtrack.sensing.session import read_session
 
@@ -44,6 +44,7 @@ STATE_COLOURS = {
 VIEWS = ("Clinic", "Person", "Session", "Replay")
 REPLAY_SPEEDS = (1, 2, 5, 10, 20, 50)
 REPLAY_TICK_S = 1.0
+MARKDOWN_SPECIALS = set("\\`*_[]<>#|~$")  # what could turn a name into formatting or a link
 
 
 @st.cache_resource(max_entries=4)
@@ -92,14 +93,20 @@ def import_uploads(lib: Library, uploads: list, patient: str | None) -> None:
     """Import uploaded files one by one; a bad file gets a message and stops nothing else."""
     for up in uploads:
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(up.name).name
+            # A fixed name: the uploaded name is only shown, never used as a path.
+            path = Path(tmp) / ("upload" + Path(up.name).suffix.lower()[:10])
             path.write_bytes(up.getvalue())
             try:
-                lib.import_file(path, patient_id=patient, original_name=up.name)
+                done = lib.import_file(path, patient_id=patient, original_name=up.name)
             except ImportRejected as exc:
-                st.sidebar.error(str(exc))
+                st.sidebar.error(plain(str(exc)))
             else:
-                st.sidebar.success(f"Imported {up.name}")
+                if done.duplicate:
+                    st.sidebar.info(
+                        plain(f"{up.name} is already in the library ({done.patient_id})")
+                    )
+                else:
+                    st.sidebar.success(plain(f"Imported {up.name}"))
 
 
 def clinic_view(lib: Library) -> None:
@@ -145,7 +152,7 @@ def open_selected(table_key: str, values: list[str], state_key: str, view: str) 
 def person_view(lib: Library) -> None:
     """One person's progress against the prescription."""
     patient = st.session_state.get("patient")
-    st.header(f"Progress: {patient}")
+    st.header(f"Progress: {plain(patient)}")
     sessions = lib.sessions(patient)
     if not sessions:
         st.info("No sessions for this person.")
@@ -197,12 +204,38 @@ def prescription_editor(lib: Library, patient: str, rx: Prescription) -> None:
 
 
 def selected_session(lib: Library) -> SessionRow | None:
-    """The session picked in the sidebar (a note on the page when there is none)."""
+    """The session picked in the sidebar, analysed; a note on the page when there is none, and
+    the reason when it could not be analysed."""
     sid = st.session_state.get("session_id")
     if not sid:
         st.info("No session selected.")
         return None
-    return lib.session(sid)
+    try:
+        row = lib.session(sid)
+    except KeyError:
+        st.info("That session is no longer in the library.")
+        return None
+    if row.error is None:
+        return row
+    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    st.error(f"This session could not be analysed: {plain(row.error)}")
+    removal(lib, row)
+    return None
+
+
+def removal(lib: Library, row: SessionRow) -> None:
+    """Remove a session from the library, after a confirmation."""
+    with st.expander("Remove this session"):
+        sure = st.checkbox(f"Remove {plain(row.original_name)} and its file", key="remove_sure")
+        if st.button("Remove", disabled=not sure, key="remove_session"):
+            lib.remove(row.id)
+            st.session_state.pop("session_id", None)
+            st.rerun()
+
+
+def plain(text: str) -> str:
+    """Text shown as it is: Markdown and HTML in names and ids are not interpreted."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in str(text))
 
 
 def session_view(lib: Library) -> None:
@@ -212,9 +245,12 @@ def session_view(lib: Library) -> None:
         return
     sid = row.id
     result = lib.analysis(sid)
+    if "error" in result:
+        st.error(f"This session could not be analysed: {plain(result['error'])}")
+        return
     s = result["summary"]
-    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {row.patient_id}")
-    st.markdown(f"**{s['verdict']}**")
+    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    st.markdown(f"**{plain(s['verdict'])}**")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         f"Holds >= {clock_text(s['hold_target_s'])}", f"{s['adherent_holds']} of {s['n_holds']}"
@@ -252,6 +288,7 @@ def session_view(lib: Library) -> None:
         file_name=f"report_{row.patient_id}_{row.start_utc:%Y%m%d_%H%M}.html",
         mime="text/html",
     )
+    removal(lib, row)
 
 
 def signal_figure(
@@ -286,7 +323,7 @@ def replay_view(lib: Library) -> None:
     sid = row.id
     data = session_samples(str(row.file))
     t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
-    st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {row.patient_id}")
+    st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
     if st.session_state.get("replay_session") != sid:
         st.session_state.update(replay_session=sid, replay_pos=t0)
     c1, c2, c3 = st.columns([1, 2, 4])

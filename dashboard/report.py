@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from holdtrack.analysis.text import clock_text
-from holdtrack.dashboard.library import SessionRow
+from holdtrack.library import SessionRow
 
 
 def _bars_svg(durations: list[float], target_s: float, width: int = 640, height: int = 180) -> str:

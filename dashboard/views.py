@@ -11,7 +11,7 @@ from tsdownsample import MinMaxDownsampler
 
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
 from holdtrack.analysis.text import clock_text
-from holdtrack.dashboard.library import Prescription, SessionRow
+from holdtrack.library import Prescription, SessionRow
 
 PLOT_POINTS = 2000
 MOSTLY_ROLLING = 0.5  # rolling share of loaded time that flags a patient
@@ -63,6 +63,9 @@ def _clinic_row(
     loaded = sum(s.loaded_s for s in recent[-5:])
     rolling_share = sum(s.rolling_s for s in recent[-5:]) / loaded if loaded else 0.0
     flags = []
+    failed = sum(s.error is not None for s in items)
+    if failed:
+        flags.append(f"{failed} session{'s' * (failed > 1)} could not be analysed")
     if (now - last).days >= NO_DATA_DAYS:
         flags.append(f"no data for {(now - last).days} days")
     if rolling_share > MOSTLY_ROLLING:

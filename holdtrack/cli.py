@@ -27,6 +27,7 @@ COMMANDS: dict[str, CommandInfo] = {
     "scan": CommandInfo("holdtrack.commands.scan", "list nearby supported sensors"),
     "recover": CommandInfo("holdtrack.commands.recover", "finish recordings cut off by a crash"),
     "import": CommandInfo("holdtrack.commands.import_", "add session files to the library"),
+    "library": CommandInfo("holdtrack.commands.library", "list, check, repair the library"),
     "dashboard": CommandInfo("holdtrack.commands.dashboard", "open the dashboard"),
     "convert": CommandInfo("holdtrack.commands.convert", "convert CSV <-> recording"),
     "decode": CommandInfo("holdtrack.commands.decode", "decode raw sensor packets (hex)"),

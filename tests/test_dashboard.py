@@ -10,14 +10,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from holdtrack.analysis import session_process
-from holdtrack.dashboard.library import (
+from holdtrack.dashboard.views import clinic_table, monitoring_band, plot_signal, progress_table
+from holdtrack.library import (
     ImportRejected,
     Library,
     SessionRow,
     import_sample_set,
-    sanitise,
 )
-from holdtrack.dashboard.views import clinic_table, monitoring_band, plot_signal, progress_table
 from holdtrack.sensing.session import read_session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,9 +47,11 @@ def test_import_deduplicates_and_rejects(tmp_path: Path):
     lib = Library(tmp_path / "lib")
     src = ROOT / "sample_data" / "good_holder_force_floor.csv"
     a = lib.import_file(src, patient_id="Dora O'Neil/../x")
-    assert lib.import_file(src) == a  # same content, same session
+    again = lib.import_file(src)  # same content, same session
+    assert again.session_id == a.session_id and again.duplicate and not a.duplicate
     assert len(lib.sessions()) == 1
-    assert lib.sessions()[0].patient_id == "Dora-O-Neil-..-x"
+    assert lib.sessions()[0].patient_id == "Dora O'Neil/../x"  # kept as given
+    assert lib.sessions()[0].file.parent == lib.files
     assert "/" not in lib.sessions()[0].file.name
     bad = tmp_path / "bad.csv"
     bad.write_text("time_s,force_n\n0,1\n1,oops\n")
@@ -58,21 +59,15 @@ def test_import_deduplicates_and_rejects(tmp_path: Path):
         lib.import_file(bad)
     pickle_file = tmp_path / "evil.pkl"
     pickle_file.write_bytes(b"\x80\x04K\x01.")
-    ok, errors = lib.import_files([pickle_file, bad, src])
-    assert ok == [a] and len(errors) == 2
+    done, errors = lib.import_files([pickle_file, bad, src])
+    assert [d.session_id for d in done] == [a.session_id] and len(errors) == 2
     assert "evil.pkl: not a session file" in errors[0]
     assert len(lib.sessions()) == 1
 
 
-def test_sanitise():
-    assert sanitise("../../etc/passwd") == "etc-passwd"
-    assert sanitise("  ") == "unknown"
-    assert sanitise("anna_b-1.2") == "anna_b-1.2"
-
-
 def test_stale_analysis_is_recomputed(tmp_path: Path):
     lib = Library(tmp_path / "lib")
-    sid = lib.import_file(ROOT / "sample_data" / "mixed_pressure_floor.parquet")
+    sid = lib.import_file(ROOT / "sample_data" / "mixed_pressure_floor.parquet").session_id
     with sqlite3.connect(lib.db_path) as db:
         db.execute("UPDATE analyses SET detector_version = 'old', n_holds = 99")
     assert lib.refresh() == 1
@@ -245,7 +240,7 @@ def test_session_report(sample_library: Library):
 
 
 def test_prescription_is_stored_and_validated(tmp_path: Path):
-    from holdtrack.dashboard.library import Prescription
+    from holdtrack.library import Prescription
 
     lib = Library(tmp_path / "lib")
     assert lib.prescription("anna") == Prescription()
@@ -256,7 +251,7 @@ def test_prescription_is_stored_and_validated(tmp_path: Path):
 
 
 def test_clinic_uses_each_prescription():
-    from holdtrack.dashboard.library import Prescription
+    from holdtrack.library import Prescription
 
     now = datetime(2026, 11, 22, 12, tzinfo=UTC)
     rows = [_row("a", d, now) for d in (0.1, 1, 2)]

@@ -12,10 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from holdtrack.analysis import session_process
-from holdtrack.dashboard.library import Library, import_sample_set
-from holdtrack.dashboard.prescription import Prescription
 from holdtrack.dashboard.report import session_report_html
 from holdtrack.dashboard.views import clinic_table, replay_state
+from holdtrack.library import Library, Prescription, import_sample_set
 from holdtrack.sensing.session import read_session
 
 ROOT = Path(__file__).resolve().parents[1]

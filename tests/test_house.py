@@ -19,6 +19,7 @@ PACKAGES = {
     "sensing": "holdtrack.sensing",
     "simulation": "holdtrack.simulation",
     "dashboard": "holdtrack.dashboard",
+    "library": "holdtrack.library",
 }
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60
@@ -72,16 +73,22 @@ def test_sensing_imports_only_the_column_schema_of_analysis():
         assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
 
 
-@pytest.mark.parametrize("folder", ["analysis", "sensing", "dashboard"])
+@pytest.mark.parametrize("folder", ["analysis", "sensing", "library", "dashboard"])
 def test_the_real_path_never_imports_the_simulation_wing(folder: str):
     for path, mods in modules_in(folder):
         wrong = {m for m in mods if within(m, "holdtrack.simulation")}
         assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
 
 
+def test_the_library_serves_the_views_and_never_imports_them():
+    for path, mods in modules_in("library"):
+        wrong = {m for m in mods if within(m, "holdtrack.dashboard")}
+        assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
+
+
 def test_nothing_imports_the_command_line_package():
     cli = ("holdtrack.cli", "holdtrack.commands", "holdtrack.live_display", "holdtrack.__main__")
-    for folder in ("analysis", "sensing", "simulation", "dashboard"):
+    for folder in ("analysis", "sensing", "simulation", "library", "dashboard"):
         for path, mods in modules_in(folder):
             wrong = {m for m in mods if within(m, *cli)}
             assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"

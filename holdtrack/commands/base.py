@@ -51,7 +51,7 @@ def add_library_option(parser: argparse.ArgumentParser) -> None:
 
 def open_library(args: argparse.Namespace) -> Any:
     """The library named by ``--library``, else the per-user one."""
-    from holdtrack.dashboard.library import Library, default_library_dir
+    from holdtrack.library import Library, default_library_dir
 
     return Library(args.library or default_library_dir())
 

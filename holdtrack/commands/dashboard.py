@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve the dashboard (samples imported into an empty library)."""
     import holdtrack.dashboard
-    from holdtrack.dashboard.library import import_sample_set
+    from holdtrack.library import import_sample_set
 
     lib = open_library(args)
     if args.samples or not lib.patients():

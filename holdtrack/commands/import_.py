@@ -1,4 +1,4 @@
-"""``holdtrack import FILE...``: validate, copy, index and analyse sessions into the library."""
+"""``holdtrack import FILE...``: validate, copy, analyse and index sessions into the library."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from holdtrack.commands.base import EXIT_BAD_INPUT, EXIT_OK, add_library_option,
 log = logging.getLogger("holdtrack")
 
 DESCRIPTION = (
-    "Validate, copy, index and analyse session files into the session library. A bad file is "
-    "reported and skipped; the others are imported."
+    "Validate, copy, analyse and index session files into the session library. A file enters "
+    "whole with its analysis or not at all; a bad file is reported and skipped, and a file "
+    "already in the library is reported as such, not imported twice."
 )
 
 
@@ -28,8 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Import session files (validated; bad files are reported, not fatal)."""
     lib = open_library(args)
-    ok, errors = lib.import_files(args.files, patient_id=args.patient, body_site=args.site)
+    done, errors = lib.import_files(args.files, patient_id=args.patient, body_site=args.site)
     for e in errors:
         print(f"holdtrack: {e}", file=sys.stderr)
-    log.info("imported %d of %d files into %s", len(ok), len(args.files), lib.root)
+    fresh = [d for d in done if not d.duplicate]
+    for d in done:
+        if d.duplicate:
+            log.info("already in the library: session %s of %s (not imported again)",
+                     d.session_id, d.patient_id)  # fmt: skip
+    log.info("imported %d of %d files into %s", len(fresh), len(args.files), lib.root)
     return EXIT_OK if not errors else EXIT_BAD_INPUT

@@ -1,0 +1,119 @@
+"""Finding and mending what an older version, a crash or a hand left in a library.
+
+``check`` only reads; ``repair`` mends: it forgets sessions whose file is gone, sets aside
+(never deletes) files that changed or that no session names, indexes such a file again when its
+own metadata says who it belongs to, analyses what has no analysis, and removes staging files
+whose writer is gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from holdtrack.library.library import ImportRejected, Library
+from holdtrack.library.store import STAGING_PREFIX, abandoned_staging, remove_quietly
+from holdtrack.sensing.session import SUFFIXES, SessionFormatError, read_session
+
+SET_ASIDE = "set-aside"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a library: what kind, which session or file, in words."""
+
+    kind: str  # missing-file, changed-file, not-analysed, analysis-failed, unindexed, staging
+    target: str  # session id or file name
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.target}: {self.detail}"
+
+
+def _digest(path: Path) -> str:
+    """SHA-256 of a file's content."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check(lib: Library) -> list[Problem]:
+    """Everything wrong in the library, without changing anything."""
+    problems = []
+    indexed = lib.index.files_indexed()
+    for row in lib.sessions():
+        if not row.file.is_file():
+            problems.append(Problem("missing-file", row.id, f"{row.file.name} is gone"))
+        elif not _digest(row.file).startswith(row.id):
+            problems.append(Problem("changed-file", row.id, f"{row.file.name} was changed"))
+        elif row.error == "not analysed yet":
+            problems.append(Problem("not-analysed", row.id, "no analysis for this detector"))
+        elif row.error is not None:
+            problems.append(Problem("analysis-failed", row.id, row.error))
+    for path in sorted(lib.files.iterdir()):
+        if path.name.startswith(STAGING_PREFIX):
+            problems.append(Problem("staging", path.name, "an import that did not finish"))
+        elif path.is_file() and path.name not in indexed:
+            problems.append(Problem("unindexed", path.name, "a file no session names"))
+    return problems
+
+
+def repair(lib: Library) -> list[str]:
+    """Mend what :func:`check` finds; one line per thing done."""
+    done = []
+    for p in check(lib):
+        if p.kind == "missing-file":
+            lib.index.remove(p.target)
+            done.append(f"forgot session {p.target}: its file is gone")
+        elif p.kind == "changed-file":
+            name = lib.index.remove(p.target)
+            if name:
+                _set_aside(lib, lib.files / name)
+            done.append(f"set aside session {p.target}: its file was changed")
+        elif p.kind in ("not-analysed", "analysis-failed"):
+            lib.analyse_stored(p.target)
+            error = lib.session(p.target).error
+            done.append(
+                f"analysed session {p.target}" + (f": still failing ({error})" if error else "")
+            )
+        elif p.kind == "unindexed":
+            done.append(_reindex(lib, lib.files / p.target))
+    for leftover in abandoned_staging(lib.files):
+        remove_quietly(leftover)
+        done.append(f"removed {leftover.name}: an import that did not finish")
+    return done
+
+
+def _reindex(lib: Library, path: Path) -> str:
+    """Index a file no session names when it says whose it is, else set it aside."""
+    if path.suffix.lower() in SUFFIXES:
+        try:
+            owner = read_session(path).meta.patient_id
+        except SessionFormatError:
+            owner = None
+        if owner:
+            try:
+                done = lib.import_file(path, original_name=path.name)
+            except ImportRejected as exc:
+                return f"set aside {_set_aside(lib, path)}: {exc}"
+            if done.duplicate or (lib.files / path.name) != lib.session(done.session_id).file:
+                remove_quietly(path)  # its content is in the library under its own name
+            return f"indexed {path.name} as session {done.session_id} of {owner}"
+    return f"set aside {_set_aside(lib, path)}: no session names it and it does not say whose it is"
+
+
+def _set_aside(lib: Library, path: Path) -> str:
+    """Move a file out of the sessions folder into ``set-aside/``; its new place."""
+    folder = lib.root / SET_ASIDE
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}-{n}{path.suffix}"
+    os.replace(path, target)
+    return str(target.relative_to(lib.root))
