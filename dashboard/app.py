@@ -7,7 +7,6 @@ that command), and an empty library starts with the bundled sample sessions.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +14,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.report import session_report_html
+from holdtrack.dashboard.upload import import_uploads
 from holdtrack.dashboard.views import (
     clinic_table,
     hold_rows,
@@ -26,7 +27,6 @@ from holdtrack.dashboard.views import (
     site_minutes,
 )
 from holdtrack.library import (
-    ImportRejected,
     Library,
     Prescription,
     SessionRow,
@@ -44,7 +44,6 @@ STATE_COLOURS = {
 VIEWS = ("Clinic", "Person", "Session", "Replay")
 REPLAY_SPEEDS = (1, 2, 5, 10, 20, 50)
 REPLAY_TICK_S = 1.0
-MARKDOWN_SPECIALS = set("\\`*_[]<>#|~$")  # what could turn a name into formatting or a link
 
 
 @st.cache_resource(max_entries=4)
@@ -63,6 +62,12 @@ def open_library(root: str) -> Library:
     return lib
 
 
+def session_label(s: SessionRow) -> str:
+    """How a session reads in the picker: when, where, a short id (two can share a minute)."""
+    mark = " · could not be analysed" if s.error else ""
+    return f"{s.start_utc:%Y-%m-%d %H:%M} · {s.body_site or '-'} · {s.id[:6]}{mark}"
+
+
 def sidebar(lib: Library) -> str:
     """View choice, patient and session pickers, and upload."""
     st.sidebar.title("holdtrack")
@@ -74,7 +79,7 @@ def sidebar(lib: Library) -> str:
         st.sidebar.selectbox("Person", patients, key="patient")
         sessions = lib.sessions(st.session_state["patient"])
         ids = [s.id for s in sessions]
-        labels = {s.id: f"{s.start_utc:%Y-%m-%d %H:%M} · {s.body_site or '-'}" for s in sessions}
+        labels = {s.id: session_label(s) for s in sessions}
         if st.session_state.get("session_id") not in ids and ids:
             st.session_state["session_id"] = ids[0]
         if ids:
@@ -87,26 +92,6 @@ def sidebar(lib: Library) -> str:
         if uploads and st.button("Import"):
             import_uploads(lib, uploads, patient or None)
     return view
-
-
-def import_uploads(lib: Library, uploads: list, patient: str | None) -> None:
-    """Import uploaded files one by one; a bad file gets a message and stops nothing else."""
-    for up in uploads:
-        with tempfile.TemporaryDirectory() as tmp:
-            # A fixed name: the uploaded name is only shown, never used as a path.
-            path = Path(tmp) / ("upload" + Path(up.name).suffix.lower()[:10])
-            path.write_bytes(up.getvalue())
-            try:
-                done = lib.import_file(path, patient_id=patient, original_name=up.name)
-            except ImportRejected as exc:
-                st.sidebar.error(plain(str(exc)))
-            else:
-                if done.duplicate:
-                    st.sidebar.info(
-                        plain(f"{up.name} is already in the library ({done.patient_id})")
-                    )
-                else:
-                    st.sidebar.success(plain(f"Imported {up.name}"))
 
 
 def clinic_view(lib: Library) -> None:
@@ -231,11 +216,6 @@ def removal(lib: Library, row: SessionRow) -> None:
             lib.remove(row.id)
             st.session_state.pop("session_id", None)
             st.rerun()
-
-
-def plain(text: str) -> str:
-    """Text shown as it is: Markdown and HTML in names and ids are not interpreted."""
-    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in str(text))
 
 
 def session_view(lib: Library) -> None:

@@ -29,6 +29,7 @@ from holdtrack.library.store import (
     stored_name,
 )
 from holdtrack.sensing.session import SUFFIXES, Session, SessionFormatError, read_session
+from holdtrack.sensing.session.atomic import os_reason
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class Library:
         except BadName as exc:
             raise ImportRejected(f"{name}: {exc}") from exc
         except OSError as exc:
-            reason = exc.strerror or str(exc)
+            reason = os_reason(exc)
             raise ImportRejected(f"{name}: cannot store it in {self.root}: {reason}") from exc
         finally:
             remove_quietly(staged)

@@ -18,7 +18,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from holdtrack.analysis.schema import SENSOR_COLUMNS
+from holdtrack.analysis.schema import SENSOR_COLUMNS, implausible
 from holdtrack.sensing.session import Session, SessionMeta, write_recording
 
 SUFFIX = ".htjournal"
@@ -103,9 +103,11 @@ def read_journal(path: Path) -> Session:
             if len(parts) != len(columns) + 1:
                 continue
             try:
-                rows.append([float(x) for x in parts])
+                row = [float(x) for x in parts]
             except ValueError:
                 continue
+            if implausible(dict(zip(columns, row[1:]))) is None:  # as the recorder does
+                rows.append(row)
     arr = np.array(rows, dtype=np.float64).reshape(-1, len(columns) + 1)
     data = pd.DataFrame(arr, columns=["time_s", *columns])
     meta.gaps = sorted({(float(a), float(b)) for a, b in [*meta.gaps, *gaps]})

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 from bleak import BleakClient
 from bleak.backends.device import BLEDevice
-from bleak.exc import BleakError
 from bleak_retry_connector import establish_connection
 
 from holdtrack.analysis.schema import implausible
@@ -33,6 +32,7 @@ from holdtrack.sensing.clock import DeviceClock, SampleClock
 from holdtrack.sensing.journal import FLUSH_EVERY_S, SUFFIX, Journal
 from holdtrack.sensing.journal import journal_path as checked_journal_path
 from holdtrack.sensing.session import SessionMeta
+from holdtrack.sensing.session.atomic import os_reason
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class Recorder:
             self._fail(exc)
 
     def _fail(self, exc: OSError) -> None:
-        self.error = RecordError(f"cannot write {self.journal_path}: {exc.strerror or exc}")
+        self.error = RecordError(f"cannot write {self.journal_path}: {os_reason(exc)}")
         if self._stop is not None:
             self._stop.set()
 
@@ -236,6 +236,7 @@ class Recorder:
         return self.status
 
     async def _connect_loop(self, stop: asyncio.Event) -> None:
+        """Connect and stream until ``stop``; any failure of the stack means: try again."""
         attempt = 0
         while not stop.is_set():
             disconnected = asyncio.Event()
@@ -248,40 +249,17 @@ class Recorder:
                     max_attempts=2,
                     **self.client_kwargs,
                 )
-            except (BleakError, TimeoutError, OSError) as exc:
+            except (Exception, asyncio.CancelledError) as exc:
+                _raise_if_ours(exc)
                 delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
                 attempt += 1
-                log.warning("connect failed (%s); retrying in %.1f s", exc, delay)
+                log.warning("connect failed (%s); retrying in %.1f s", _why(exc), delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
                 continue
             attempt = 0
             self.status.connects += 1
-            try:
-                self._check_services(client)
-                await self.profile.configure(client, self.options)
-                await client.start_notify(self.profile.notify_uuid, self._on_notify)
-                await self.profile.start(client, self.options)
-                self.status.link = "connected"  # subscribed: samples flow from here
-                self.status.events.append(
-                    f"connected to {self.device.address} ({self.profile.label})"
-                )
-                waiters = [
-                    asyncio.ensure_future(stop.wait()),
-                    asyncio.ensure_future(disconnected.wait()),
-                ]
-                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    w.cancel()
-                if stop.is_set() and client.is_connected:
-                    with contextlib.suppress(BleakError, TimeoutError, OSError):
-                        await self.profile.stop(client, self.options)
-            except (BleakError, TimeoutError, OSError) as exc:
-                log.warning("link lost during setup: %s", exc)
-            finally:
-                self.status.link = "reconnecting"
-                with contextlib.suppress(Exception):
-                    await client.disconnect()
+            await self._stream(client, stop, disconnected)
             if not stop.is_set():
                 # Whatever the device sent during the outage is lost: the next samples end a gap.
                 self._reconnected = True
@@ -290,12 +268,58 @@ class Recorder:
                 log.debug("disconnected; reconnecting")
         self.status.link = "stopped"
 
+    async def _stream(
+        self, client: BleakClient, stop: asyncio.Event, disconnected: asyncio.Event
+    ) -> None:
+        """Configure and subscribe, then record until the link drops or ``stop`` is set."""
+        try:
+            self._check_services(client)
+            await self.profile.configure(client, self.options)
+            await client.start_notify(self.profile.notify_uuid, self._on_notify)
+            await self.profile.start(client, self.options)
+            self.status.link = "connected"  # subscribed: samples flow from here
+            self.status.events.append(f"connected to {self.device.address} ({self.profile.label})")
+            waiters = [
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(disconnected.wait()),
+            ]
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waiters:
+                    w.cancel()
+            if stop.is_set() and client.is_connected:
+                with contextlib.suppress(Exception):
+                    await self.profile.stop(client, self.options)
+        except RecordError:
+            raise
+        except (Exception, asyncio.CancelledError) as exc:
+            _raise_if_ours(exc)
+            log.warning("link lost during setup: %s", _why(exc))
+        finally:
+            self.status.link = "reconnecting"
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+
     def _check_services(self, client: BleakClient) -> None:
         if client.services.get_characteristic(self.profile.notify_uuid) is None:
             raise RecordError(
                 f"{self.device.address} has no {self.profile.label} data characteristic "
                 f"({self.profile.notify_uuid}); is --model right?"
             )
+
+
+def _raise_if_ours(exc: BaseException) -> None:
+    """Re-raise a cancellation aimed at the recorder itself; any other failure of the Bluetooth
+    stack (its own cancellations and timeouts included) is for the reconnect loop."""
+    task = asyncio.current_task()
+    if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
+        raise exc
+
+
+def _why(exc: BaseException) -> str:
+    """An exception in a few words for the log."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def new_meta(
@@ -358,4 +382,17 @@ async def record(
         raise recorder.error
     if recorder.journal is None:
         raise RecordError("no samples were received, so nothing was recorded")
-    return recorder.journal.finish(out)
+    return finish_recording(recorder.journal, out)
+
+
+def finish_recording(journal: Journal, out: Path | None = None) -> Path:
+    """Turn the journal into the session file; RecordError naming both files when the disk
+    cannot take it (the journal, and so every sample, stays)."""
+    target = out or journal.path.with_suffix(".parquet")
+    try:
+        return journal.finish(target)
+    except OSError as exc:
+        raise RecordError(
+            f"cannot write {target}: {os_reason(exc)}; every sample is kept in "
+            f"{journal.path} (make room, then run: holdtrack recover {journal.path})"
+        ) from exc

@@ -65,7 +65,7 @@ def load_session(path: Path) -> Any:
     except SessionFormatError as exc:
         raise CliError(str(exc)) from exc
     except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror or exc}") from exc
+        raise CliError(f"{path}: {_reason(exc)}") from exc
 
 
 def check_output_path(out: Path) -> None:
@@ -85,7 +85,7 @@ def save_session(session: Any, out: Path) -> None:
     try:
         write_session(session, out)
     except OSError as exc:
-        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        raise CliError(f"cannot write {out}: {_reason(exc)}") from exc
     except ValueError as exc:
         raise CliError(str(exc)) from exc
 
@@ -105,3 +105,10 @@ def run_until_interrupted(make: Any) -> Any:
         return await make(stop)
 
     return asyncio.run(main())
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error in the system's own few words."""
+    from holdtrack.sensing.session.atomic import os_reason
+
+    return os_reason(exc)

@@ -31,3 +31,8 @@ def atomic_write(path: PathLike, write: Callable[[Path], None]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def os_reason(exc: OSError) -> str:
+    """An OS error in the system's own few words ("No space left on device")."""
+    return os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))
