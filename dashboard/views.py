@@ -179,36 +179,6 @@ def plot_signal(
     return t, y, label
 
 
-def hold_rows(result: dict[str, Any]) -> pd.DataFrame:
-    """The per-hold table of an analysis (also the CSV export)."""
-    rows = [
-        {
-            "hold": i,
-            "start_s": h["start_s"],
-            "end_s": h["end_s"],
-            "duration_s": h["duration_s"],
-            "reached_target": h["adherent"],
-            "steadiness": h["steadiness"],
-            "breaths_per_min": h["breaths_per_min"],
-            "micro_adjustments": h["micro_adjustments"],
-        }
-        for i, h in enumerate(result["holds"], 1)
-    ]
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "hold",
-            "start_s",
-            "end_s",
-            "duration_s",
-            "reached_target",
-            "steadiness",
-            "breaths_per_min",
-            "micro_adjustments",
-        ],
-    )
-
-
 def replay_state(
     data: pd.DataFrame, kind: str, t_s: float, hold_target_s: float = DEFAULT_HOLD_TARGET_S
 ) -> dict[str, Any]:

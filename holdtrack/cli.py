@@ -32,6 +32,10 @@ COMMANDS: dict[str, CommandInfo] = {
     "convert": CommandInfo("holdtrack.commands.convert", "convert CSV <-> recording"),
     "decode": CommandInfo("holdtrack.commands.decode", "decode raw sensor packets (hex)"),
     "simulate": CommandInfo("holdtrack.commands.simulate", "write a simulated, labelled session"),
+    "link": CommandInfo("holdtrack.commands.link", "link this machine to your clinic"),
+    "sync": CommandInfo("holdtrack.commands.sync", "send finished recordings to the clinic"),
+    "server": CommandInfo("holdtrack.commands.server", "run the clinic server"),
+    "clinic": CommandInfo("holdtrack.commands.clinic", "set up the clinic's accounts"),
 }
 
 
@@ -66,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines are not for people
     try:
         return int(args.run(args))
     except CliError as exc:

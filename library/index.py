@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -200,10 +200,17 @@ class SessionIndex:
     # ------------------------------------------------------------------ reads
 
     def sessions(
-        self, patient_id: str | None = None, session_id: str | None = None
+        self,
+        patient_id: str | None = None,
+        session_id: str | None = None,
+        patients: Collection[str] | None = None,
     ) -> list[SessionRow]:
-        """Indexed sessions (newest first), of one person or one id when given."""
-        where, args = [], []
+        """Indexed sessions (newest first): of one person, one id, or these people when given."""
+        where: list[str] = []
+        args: list[Any] = []
+        if patients is not None:
+            where.append(f"s.patient_id IN ({','.join('?' * len(patients))})")
+            args.extend(sorted(patients))
         if patient_id is not None:
             where.append("s.patient_id = ?")
             args.append(patient_id)

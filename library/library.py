@@ -121,7 +121,12 @@ class Library:
         session = read_session(staged)
         meta = session.meta
         patient = given or person_id(meta.patient_id)
-        start = start_utc or _parse_start(meta.start_time_utc) or _mtime(Path(path))
+        start = start_utc or _parse_start(meta.start_time_utc)
+        if start is None:  # a file's date on disk is when it was copied, not when it was done
+            raise ImportRejected(
+                f"{name}: the file does not say when the session started; give its start time "
+                "(holdtrack import --start, or the start field of an upload)"
+            )
         try:
             result = analyse(session)
         except Exception as exc:  # untrusted data into numerics: any failure refuses the file
@@ -236,8 +241,3 @@ def _parse_start(text: str | None) -> datetime | None:
     except ValueError:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def _mtime(path: Path) -> datetime:
-    """A file's modification time, for a session that does not say when it started."""
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)

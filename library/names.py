@@ -73,3 +73,13 @@ def _percent(ch: str) -> str:
 def file_part_decode(part: str) -> str:
     """The name a (complete, uncut) :func:`file_part` was made from."""
     return unquote(part, encoding="utf-8", errors="strict")
+
+
+def file_part_name(part: str) -> str | None:
+    """The name a file part stands for, or None when it may have been cut short."""
+    try:
+        name = file_part_decode(part)
+    except UnicodeDecodeError:
+        return None
+    whole = file_part(name, max_chars=10 * FILE_PART_CHARS)
+    return name if whole == part and len(whole) <= FILE_PART_CHARS else None

@@ -11,10 +11,10 @@ import contextlib
 import hashlib
 import os
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from holdtrack.library.names import file_part
+from holdtrack.library.names import file_part, file_part_name
 from holdtrack.sensing.session.opening import open_regular
 
 STAGING_PREFIX = ".staging-"
@@ -49,6 +49,19 @@ def copy_in(source: Path, staged: Path) -> str:
 def stored_name(patient_id: str, start: datetime, digest: str, suffix: str) -> str:
     """``PERSON_YYYYMMDDTHHMMSS_DIGEST.suffix``: readable, sortable and unique by content."""
     return f"{file_part(patient_id)}_{start:%Y%m%dT%H%M%S}_{digest[:16]}{suffix}"
+
+
+def stored_identity(name: str) -> tuple[str, datetime] | None:
+    """(person, start) a :func:`stored_name` encodes, or None when it is not such a name."""
+    parts = Path(name).stem.rsplit("_", 2)
+    if len(parts) != 3:
+        return None
+    person = file_part_name(parts[0])
+    try:
+        start = datetime.strptime(parts[1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return (person, start) if person else None
 
 
 def staging_owner(path: Path) -> int | None:

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from holdtrack.library.library import ImportRejected, Library
-from holdtrack.library.store import STAGING_PREFIX, abandoned_staging, remove_quietly
+from holdtrack.library.store import (
+    STAGING_PREFIX,
+    abandoned_staging,
+    remove_quietly,
+    stored_identity,
+)
 from holdtrack.sensing.session import SUFFIXES, SessionFormatError, read_session
 
 SET_ASIDE = "set-aside"
@@ -89,21 +94,26 @@ def repair(lib: Library) -> list[str]:
 
 
 def _reindex(lib: Library, path: Path) -> str:
-    """Index a file no session names when it says whose it is, else set it aside."""
-    if path.suffix.lower() in SUFFIXES:
-        try:
-            owner = read_session(path).meta.patient_id
-        except SessionFormatError:
-            owner = None
-        if owner:
-            try:
-                done = lib.import_file(path, original_name=path.name)
-            except ImportRejected as exc:
-                return f"set aside {_set_aside(lib, path)}: {exc}"
-            if done.duplicate or (lib.files / path.name) != lib.session(done.session_id).file:
-                remove_quietly(path)  # its content is in the library under its own name
-            return f"indexed {path.name} as session {done.session_id} of {owner}"
-    return f"set aside {_set_aside(lib, path)}: no session names it and it does not say whose it is"
+    """Index a file no session names when it says (or its stored name says) whose it is and
+    when it started; else set it aside."""
+    if path.suffix.lower() not in SUFFIXES:
+        return f"set aside {_set_aside(lib, path)}: not a session file"
+    named = stored_identity(path.name)
+    try:
+        meta = read_session(path).meta
+    except SessionFormatError as exc:
+        return f"set aside {_set_aside(lib, path)}: {exc.problem}"
+    owner = meta.patient_id or (named[0] if named else None)
+    start = None if meta.start_time_utc or not named else named[1]
+    if not owner:
+        return f"set aside {_set_aside(lib, path)}: it does not say whose it is"
+    try:
+        done = lib.import_file(path, patient_id=owner, start_utc=start, original_name=path.name)
+    except ImportRejected as exc:
+        return f"set aside {_set_aside(lib, path)}: {exc}"
+    if lib.session(done.session_id).file != path:
+        remove_quietly(path)  # its content is in the library under its own name
+    return f"indexed {path.name} as session {done.session_id} of {owner}"
 
 
 def _set_aside(lib: Library, path: Path) -> str:

@@ -113,15 +113,15 @@ def sources(tmp_path_factory):
 
 @pytest.mark.parametrize("model", list(VIRTUAL_MODELS))
 def test_recording_through_faults_keeps_samples_and_holds(model, sources, tmp_path):
-    """3 dropped links, 2 % of notifications lost and 1 % followed by garbage: the recording
-    keeps >= 97 % of what was sent, marks every drop as a gap (none over 5 s, none splitting
-    a hold), and finds the source's holds within 1 s."""
+    """3 dropped links, 5 % of notifications lost and 5 % followed by garbage: the recording
+    keeps all but the lost ones (>= 92 % of what was sent), marks every drop as a gap (none
+    over 5 s, none splitting a hold), and finds the source's holds within 1 s."""
     src = sources[KIND[model]]
     # 420 s in 42 s. Faster, a stall of the machine running both ends of the emulated link
     # (0.35 s seen on CI at 20x) is multiplied into a timing gap of several session seconds.
     speed = 10.0
     # Drops at 120, 240 and 360 s of the session: each inside one of the source's holds.
-    faults = Faults(drop_every_s=120.0, loss=0.02, garbage=0.01, seed=3)
+    faults = Faults(drop_every_s=120.0, loss=0.05, garbage=0.05, seed=3)
     out, sensor, status = asyncio.run(
         record_virtual(src, model, tmp_path, speed=speed, faults=faults, patient_id="p1")
     )
@@ -132,7 +132,7 @@ def test_recording_through_faults_keeps_samples_and_holds(model, sources, tmp_pa
     assert sensor.drops == 3 and status.connects == 4
     assert status.link_gaps == 3  # every dropped link is marked
     assert len(recorded.data) == status.samples
-    assert status.samples >= 0.97 * sensor.sent_while_connected
+    assert status.samples >= (1 - faults.loss - 0.03) * sensor.sent_while_connected
     assert sensor.lost > 0 and sensor.garbage_sent > 0  # the faults did happen
     assert status.malformed >= 1  # garbage was counted and skipped
     assert len(recorded.meta.gaps) == len(status.gaps) >= 3

@@ -6,7 +6,6 @@ Screenshots go to ``screenshots/`` at the project root.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -16,25 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsing import CHROMIUM, CHROMIUM_ARGS, need_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "screenshots"
 ROW_1_Y = 35 + 17  # header row, then the middle of the first data row (pixels)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(
-        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
-    )
+need_chromium()
 
 
 def _free_port() -> int:

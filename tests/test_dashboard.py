@@ -21,6 +21,7 @@ from holdtrack.sensing.session import read_session
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
+START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,8 @@ def test_sample_library_contents(sample_library: Library):
 def test_import_deduplicates_and_rejects(tmp_path: Path):
     lib = Library(tmp_path / "lib")
     src = ROOT / "sample_data" / "good_holder_force_floor.csv"
-    a = lib.import_file(src, patient_id="Dora O'Neil/../x")
-    again = lib.import_file(src)  # same content, same session
+    a = lib.import_file(src, patient_id="Dora O'Neil/../x", start_utc=START)
+    again = lib.import_file(src, start_utc=START)  # same content, same session
     assert again.session_id == a.session_id and again.duplicate and not a.duplicate
     assert len(lib.sessions()) == 1
     assert lib.sessions()[0].patient_id == "Dora O'Neil/../x"  # kept as given
@@ -59,7 +60,7 @@ def test_import_deduplicates_and_rejects(tmp_path: Path):
         lib.import_file(bad)
     pickle_file = tmp_path / "evil.pkl"
     pickle_file.write_bytes(b"\x80\x04K\x01.")
-    done, errors = lib.import_files([pickle_file, bad, src])
+    done, errors = lib.import_files([pickle_file, bad, src], start_utc=START)
     assert [d.session_id for d in done] == [a.session_id] and len(errors) == 2
     assert "evil.pkl: not a session file" in errors[0]
     assert len(lib.sessions()) == 1
@@ -67,7 +68,9 @@ def test_import_deduplicates_and_rejects(tmp_path: Path):
 
 def test_stale_analysis_is_recomputed(tmp_path: Path):
     lib = Library(tmp_path / "lib")
-    sid = lib.import_file(ROOT / "sample_data" / "mixed_pressure_floor.parquet").session_id
+    sid = lib.import_file(
+        ROOT / "sample_data" / "mixed_pressure_floor.parquet", start_utc=START
+    ).session_id
     with sqlite3.connect(lib.db_path) as db:
         db.execute("UPDATE analyses SET detector_version = 'old', n_holds = 99")
     assert lib.refresh() == 1

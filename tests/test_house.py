@@ -20,6 +20,7 @@ PACKAGES = {
     "simulation": "holdtrack.simulation",
     "dashboard": "holdtrack.dashboard",
     "library": "holdtrack.library",
+    "server": "holdtrack.server",
 }
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60

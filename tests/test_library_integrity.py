@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
 SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if p.suffix in (".csv", ".parquet"))
 POISON = b"time_s,force_n\n5,1\n5,1\n"
+START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 def dashboard_opens(root: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
@@ -38,7 +40,7 @@ def test_a_poison_file_through_import_leaves_nothing(tmp_path, monkeypatch):
     poison = tmp_path / "p.csv"
     poison.write_bytes(POISON)
     lib_dir = tmp_path / "lib"
-    Library(lib_dir).import_file(SAMPLES[0], patient_id="anna")
+    Library(lib_dir).import_file(SAMPLES[0], patient_id="anna", start_utc=START)
     ran = holdtrack_limited("import", poison, "--library", lib_dir)
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
     assert "p.csv: column time_s: all samples share one timestamp" in ran.stderr
@@ -68,7 +70,7 @@ def upload_script(root: str, payload: bytes, name: str) -> None:
 
 def test_a_poison_file_through_the_sidebar_upload_leaves_nothing(tmp_path, monkeypatch):
     lib_dir = tmp_path / "lib"
-    Library(lib_dir).import_file(SAMPLES[0], patient_id="anna")
+    Library(lib_dir).import_file(SAMPLES[0], patient_id="anna", start_utc=START)
     for name, payload in (("p.csv", POISON), ("../../evil.csv", POISON), ("x.pkl", b"\x80")):
         at = AppTest.from_function(upload_script, args=(str(lib_dir), payload, name))
         at.run()
@@ -135,7 +137,7 @@ def test_an_old_library_with_bad_sessions_opens_shows_them_and_repairs(tmp_path,
 
 def test_repair_indexes_a_file_an_interrupted_import_put_in_place(tmp_path):
     lib = Library(tmp_path / "lib")
-    done = lib.import_file(SAMPLES[1])  # a recording that names its person
+    done = lib.import_file(SAMPLES[1], start_utc=START)  # names its person
     path = lib.session(done.session_id).file
     lib.index.remove(done.session_id)  # as if killed between placing the file and indexing it
     assert [p.kind for p in check(lib)] == ["unindexed"]
@@ -146,7 +148,7 @@ def test_repair_indexes_a_file_an_interrupted_import_put_in_place(tmp_path):
 
 def test_remove_takes_a_session_and_its_file(tmp_path):
     lib = Library(tmp_path / "lib")
-    sid = lib.import_file(SAMPLES[0], patient_id="anna").session_id
+    sid = lib.import_file(SAMPLES[0], patient_id="anna", start_utc=START).session_id
     path = lib.session(sid).file
     ran = holdtrack_limited("library", "--library", tmp_path / "lib", "remove", sid)
     assert ran.returncode == 0, ran.stderr
@@ -161,7 +163,7 @@ def test_remove_takes_a_session_and_its_file(tmp_path):
 def test_different_people_stay_different(tmp_path, pair):
     lib = Library(tmp_path / "lib")
     for person, sample in zip(pair, SAMPLES):
-        lib.import_file(sample, patient_id=person)
+        lib.import_file(sample, patient_id=person, start_utc=START)
     assert lib.patients() == sorted(pair)
     for row in lib.sessions():
         part = row.file.name.rsplit("_", 2)[0]
@@ -179,7 +181,7 @@ def test_the_same_content_imported_at_once_is_stored_once(tmp_path):
     lib_dir = tmp_path / "lib"
     Library(lib_dir)
     cmd = [sys.executable, "-m", "holdtrack", "import", *map(str, SAMPLES), "--library",
-           str(lib_dir)]  # fmt: skip
+           str(lib_dir), "--start", START.isoformat()]  # fmt: skip
     for _ in range(3):
         procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(3)]
         outs = [p.communicate(timeout=300)[1] for p in procs]
@@ -194,7 +196,7 @@ def test_the_same_content_imported_at_once_is_stored_once(tmp_path):
 def test_kill_9_mid_import_leaves_no_hidden_session(tmp_path):
     lib_dir = tmp_path / "lib"
     cmd = [sys.executable, "-m", "holdtrack", "import", *map(str, SAMPLES), "--library",
-           str(lib_dir)]  # fmt: skip
+           str(lib_dir), "--start", START.isoformat()]  # fmt: skip
     for delay in (0.6, 0.9, 1.2, 1.5, 1.8):
         proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -203,7 +205,7 @@ def test_kill_9_mid_import_leaves_no_hidden_session(tmp_path):
         lib = Library(lib_dir)  # opening removes what a killed import left half-staged
         assert [p.kind for p in check(lib)] == []
         assert all(r.error is None for r in lib.sessions())
-    ran = holdtrack_limited("import", *SAMPLES, "--library", lib_dir)
+    ran = holdtrack_limited("import", *SAMPLES, "--library", lib_dir, "--start", START.isoformat())
     assert ran.returncode == 0
     lib = Library(lib_dir)
     assert len(lib.sessions()) == len(SAMPLES) and check(lib) == []
@@ -214,7 +216,13 @@ def test_a_full_disk_leaves_no_partial_file(tmp_path):
     Library(lib_dir)
     big = max(SAMPLES, key=lambda p: p.stat().st_size)
     ran = holdtrack_limited(
-        "import", big, "--library", lib_dir, file_size_limit=big.stat().st_size // 2
+        "import",
+        big,
+        "--library",
+        lib_dir,
+        "--start",
+        START.isoformat(),
+        file_size_limit=big.stat().st_size // 2,
     )
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
     assert f"{big.name}: cannot store it in {lib_dir}" in ran.stderr

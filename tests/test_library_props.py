@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,7 @@ def import_once(lib: Library, tmp_path: Path, name: str, payload: bytes) -> None
     path.write_bytes(payload)
     before = len(lib.sessions())
     try:
-        done = lib.import_file(path)
+        done = lib.import_file(path, start_utc=datetime(2026, 11, 20, tzinfo=UTC))
     except ImportRejected as exc:
         assert "\n" not in str(exc)
         assert len(lib.sessions()) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,15 @@ def _number(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
+
+
+def start_time(text: str) -> datetime:
+    """argparse type: an ISO 8601 time (local time unless it names a zone), as UTC."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2026-11-20T10:15") from None
+    return when.astimezone(UTC)  # a time without a zone is the machine's local time
 
 
 def add_library_option(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,13 @@ import logging
 import sys
 from pathlib import Path
 
-from holdtrack.commands.base import EXIT_BAD_INPUT, EXIT_OK, add_library_option, open_library
+from holdtrack.commands.base import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    add_library_option,
+    open_library,
+    start_time,
+)
 
 log = logging.getLogger("holdtrack")
 
@@ -24,12 +30,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_library_option(p)
     p.add_argument("--patient", help="person id (for files without one, such as CSV)")
     p.add_argument("--site", help="body site, e.g. 'upper back'")
+    p.add_argument(
+        "--start",
+        type=start_time,
+        metavar="WHEN",
+        help="when the session started, e.g. 2026-11-20T10:15 (local time unless a zone is "
+        "given); needed for files that do not say, such as CSV",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Import session files (validated; bad files are reported, not fatal)."""
     lib = open_library(args)
-    done, errors = lib.import_files(args.files, patient_id=args.patient, body_site=args.site)
+    done, errors = lib.import_files(
+        args.files, patient_id=args.patient, body_site=args.site, start_utc=args.start
+    )
     for e in errors:
         print(f"holdtrack: {e}", file=sys.stderr)
     fresh = [d for d in done if not d.duplicate]

@@ -33,15 +33,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def recover_journals(paths: list[Path], done: str = "recovered") -> bool:
-    """Turn journals into session files, reporting each; True if any failed."""
+    """Turn journals into session files, reporting each (and sending them to the clinic when
+    this machine is linked); True if any failed."""
+    from holdtrack.commands.record import send_to_clinic
     from holdtrack.sensing.journal import recover
 
     failed = False
+    finished = []
     for p in paths:
         try:
-            log.info("%s %s", done, recover(p))
+            finished.append(recover(p))
+            log.info("%s %s", done, finished[-1])
         except (ValueError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             print(f"holdtrack: {p}: {reason}", file=sys.stderr)
             failed = True
+    send_to_clinic(finished)
     return failed

@@ -1,0 +1,112 @@
+"""The pages about people: the clinic table of everyone, and one person's progress."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.plain import plain
+from holdtrack.dashboard.state import audit_once
+from holdtrack.dashboard.views import clinic_table, progress_table, session_list, site_minutes
+from holdtrack.library import Prescription
+from holdtrack.library.scoped import ScopedLibrary
+
+
+def clinic_view(lib: ScopedLibrary) -> None:
+    """Every patient in one table, with flags."""
+    st.header("Clinic")
+    table = clinic_table(
+        lib.sessions(), prescriptions={p: lib.prescription(p) for p in lib.patients()}
+    )
+    if table.empty:
+        st.info("The library has no sessions yet.")
+        return
+    flagged = int((table["flags"] != "").sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric("People", len(table))
+    c2.metric("Flagged", flagged)
+    c3.metric("With data on 16+ of 30 days", int((table["band"] == "16-30").sum()))
+    clickable_table(table, "clinic_table", list(table["patient"]), "patient", "Person")
+    st.caption("Select a person's row to open their progress.")
+
+
+def clickable_table(
+    table: pd.DataFrame, key: str, values: list[str], state_key: str, view: str
+) -> None:
+    """A table whose selected row opens ``values[row]`` (as ``state_key``) in ``view``."""
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select=lambda: open_selected(key, values, state_key, view),
+        selection_mode="single-row",
+    )
+
+
+def open_selected(table_key: str, values: list[str], state_key: str, view: str) -> None:
+    """Click-through: a row selected in a table opens that person or session in another view."""
+    rows = st.session_state[table_key].selection.rows
+    if rows:
+        st.session_state[state_key] = values[rows[0]]
+        st.session_state["view"] = view
+
+
+def person_view(lib: ScopedLibrary) -> None:
+    """One person's progress against the prescription."""
+    patient = st.session_state.get("patient")
+    if patient is None:
+        st.info("No people yet.")
+        return
+    st.header(f"Progress: {plain(patient)}")
+    audit_once("view progress", patient)
+    sessions = lib.sessions(patient)
+    if not sessions:
+        st.info("No sessions for this person.")
+        return
+    rx = lib.prescription(patient)
+    holds = sum(s.n_holds for s in sessions)
+    adherent = sum(s.adherent_holds for s in sessions)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Sessions", len(sessions))
+    c2.metric(f"Holds reaching {clock_text(rx.hold_target_s)}", f"{adherent} of {holds}")
+    c3.metric("Minutes in adherent holds", f"{sum(s.adherent_time_s for s in sessions) / 60:.1f}")
+    st.subheader("Per week")
+    st.dataframe(progress_table(sessions, "W-MON"), hide_index=True, width="stretch")
+    st.caption(
+        f"Prescription: {rx.routines_per_week_min} to {rx.routines_per_week_max} routines of about "
+        f"{rx.routine_min:g} minutes a week, holds of {rx.hold_target_s:g} s or more."
+    )
+    prescription_editor(lib, patient, rx)
+    st.subheader("Per day")
+    daily = progress_table(sessions, "D")
+    st.dataframe(daily, hide_index=True, width="stretch")
+    fig = go.Figure(go.Bar(x=daily["period"], y=daily["longest hold s"], name="longest hold"))
+    fig.add_hline(y=rx.hold_target_s, line_dash="dash", annotation_text="hold target")
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
+    st.plotly_chart(fig, width="stretch")
+    st.subheader("Hold time per body site")
+    st.dataframe(site_minutes(sessions), hide_index=True, width="stretch")
+    st.subheader("Sessions")
+    listing = session_list(sessions)
+    clickable_table(listing, "person_sessions", [s.id for s in sessions], "session_id", "Session")
+    st.caption("Select a session's row to open it.")
+
+
+def prescription_editor(lib: ScopedLibrary, patient: str, rx: Prescription) -> None:
+    """Let the clinician change this person's prescription."""
+    with st.expander("Edit prescription"), st.form("prescription"):
+        lo = st.number_input("Routines a week, at least", 0, 21, rx.routines_per_week_min)
+        hi = st.number_input("Routines a week, at most", 0, 21, rx.routines_per_week_max)
+        minutes = st.number_input("Minutes per routine", 1.0, 240.0, float(rx.routine_min))
+        target = st.number_input("Hold target (s)", 10.0, 600.0, float(rx.hold_target_s))
+        if st.form_submit_button("Save"):
+            try:
+                lib.set_prescription(patient, Prescription(int(lo), int(hi), minutes, target))
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.success("Saved.")
+                st.rerun()

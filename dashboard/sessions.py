@@ -1,0 +1,189 @@
+"""The pages about one session: its signal, states, holds and verdict, and its replay."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.plain import plain
+from holdtrack.dashboard.report import session_report_html
+from holdtrack.dashboard.state import audit_once, session_samples
+from holdtrack.dashboard.views import plot_signal, replay_state
+from holdtrack.library import SessionRow
+from holdtrack.library.exports import hold_rows
+from holdtrack.library.scoped import ScopedLibrary
+
+STATE_COLOURS = {
+    "hold": "rgba(46, 160, 67, 0.25)",
+    "rolling": "rgba(218, 54, 51, 0.22)",
+    "reposition": "rgba(210, 153, 34, 0.30)",
+    "idle": "rgba(140, 140, 140, 0.12)",
+}
+REPLAY_SPEEDS = (1, 2, 5, 10, 20, 50)
+REPLAY_TICK_S = 1.0
+
+
+def selected_session(lib: ScopedLibrary) -> SessionRow | None:
+    """The session picked in the sidebar, analysed; a note on the page when there is none, and
+    the reason when it could not be analysed."""
+    sid = st.session_state.get("session_id")
+    if not sid:
+        st.info("No session selected.")
+        return None
+    try:
+        row = lib.session(sid)
+    except KeyError:
+        st.info("That session is no longer in the library.")
+        return None
+    if row.error is None:
+        return row
+    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    st.error(f"This session could not be analysed: {plain(row.error)}")
+    removal(lib, row)
+    return None
+
+
+def removal(lib: ScopedLibrary, row: SessionRow) -> None:
+    """Remove a session from the library, after a confirmation."""
+    with st.expander("Remove this session"):
+        sure = st.checkbox(f"Remove {plain(row.original_name)} and its file", key="remove_sure")
+        if st.button("Remove", disabled=not sure, key="remove_session"):
+            lib.remove(row.id)
+            st.session_state.pop("session_id", None)
+            st.rerun()
+
+
+def session_view(lib: ScopedLibrary) -> None:
+    """The signal with its states, every hold against the person's target, and a verdict."""
+    row = selected_session(lib)
+    if row is None:
+        return
+    sid = row.id
+    audit_once("view session", row.patient_id, sid)
+    result = lib.analysis(sid)
+    if "error" in result:
+        st.error(f"This session could not be analysed: {plain(result['error'])}")
+        return
+    s = result["summary"]
+    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    st.markdown(f"**{plain(s['verdict'])}**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(
+        f"Holds >= {clock_text(s['hold_target_s'])}", f"{s['adherent_holds']} of {s['n_holds']}"
+    )
+    c2.metric("Longest hold", clock_text(s["longest_hold_s"]))
+    c3.metric("Rolling share of loaded time", f"{s['rolling_share_of_loaded']:.0%}")
+    c4.metric("Data gaps", f"{s['gap_s']:.1f} s")
+    data = session_samples(str(row.file))
+    st.plotly_chart(
+        signal_figure(data, row.sensor_kind, result["segments"], result["gaps"]), width="stretch"
+    )
+    st.caption("Bands: green hold, red rolling, amber reposition, grey idle; black: data gap.")
+    table = hold_rows(result)
+    if not table.empty:
+        bars = go.Figure(
+            go.Bar(
+                x=[f"#{i}" for i in table["hold"]],
+                y=table["duration_s"],
+                marker_color=["#2ea043" if ok else "#d29922" for ok in table["reached_target"]],
+            )
+        )
+        bars.add_hline(y=s["hold_target_s"], line_dash="dash", annotation_text="hold target")
+        bars.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
+        st.plotly_chart(bars, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Download holds (CSV)",
+        table.to_csv(index=False).encode(),
+        file_name=f"holds_{row.patient_id}_{row.start_utc:%Y%m%d_%H%M}.csv",
+        mime="text/csv",
+        on_click=lambda: audit_once("export holds", row.patient_id, sid),
+    )
+    st.download_button(
+        "Download session report (HTML, prints to PDF)",
+        session_report_html(row, result).encode(),
+        file_name=f"report_{row.patient_id}_{row.start_utc:%Y%m%d_%H%M}.html",
+        mime="text/html",
+        on_click=lambda: audit_once("export report", row.patient_id, sid),
+    )
+    removal(lib, row)
+
+
+def signal_figure(
+    data: pd.DataFrame,
+    kind: str,
+    segments: list[dict],
+    gaps: list[dict],
+    cursor_s: float | None = None,
+) -> go.Figure:
+    """The downsampled signal with state bands, data gaps and an optional replay cursor."""
+    t, y, label = plot_signal(data, kind)
+    fig = go.Figure(go.Scattergl(x=t, y=y, mode="lines", name=label, line=dict(width=1)))
+    for seg in segments:
+        fig.add_vrect(
+            x0=seg["start_s"], x1=seg["end_s"], fillcolor=STATE_COLOURS[seg["state"]], line_width=0
+        )
+    for gap in gaps:
+        fig.add_vrect(x0=gap["start_s"], x1=gap["end_s"], fillcolor="black", opacity=0.35)
+    if cursor_s is not None:
+        fig.add_vline(x=cursor_s, line_color="black", line_width=2)
+    fig.update_layout(
+        height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="time (s)", yaxis_title=label
+    )
+    return fig
+
+
+def replay_view(lib: ScopedLibrary) -> None:
+    """Play a session as if live: cursor, state as knowable then, running hold timer, cue."""
+    row = selected_session(lib)
+    if row is None:
+        return
+    sid = row.id
+    audit_once("replay session", row.patient_id, sid)
+    data = session_samples(str(row.file))
+    t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
+    st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    if st.session_state.get("replay_session") != sid:
+        st.session_state.update(replay_session=sid, replay_pos=t0)
+    c1, c2, c3 = st.columns([1, 2, 4])
+    c1.toggle("Play", key="replay_playing")
+    c2.select_slider(
+        "Speed", REPLAY_SPEEDS, value=10, format_func=lambda v: f"{v}x", key="replay_speed"
+    )
+    c3.slider(
+        "Jump to (s)",
+        t0,
+        t1,
+        value=float(st.session_state["replay_pos"]),
+        step=1.0,
+        key="replay_jump",
+        on_change=lambda: st.session_state.update(replay_pos=st.session_state["replay_jump"]),
+    )
+    playing = bool(st.session_state.get("replay_playing"))
+
+    @st.fragment(run_every=REPLAY_TICK_S if playing else None)
+    def player() -> None:
+        pos = float(st.session_state["replay_pos"])
+        if st.session_state.get("replay_playing"):
+            pos = min(pos + REPLAY_TICK_S * st.session_state["replay_speed"], t1)
+            st.session_state["replay_pos"] = pos
+        now = replay_state(data, row.sensor_kind, pos, row.hold_target_s)
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Time", clock_text(pos - t0))
+        m2.metric("State", now["state"])
+        m3.metric("Hold timer", clock_text(now["hold_s"]))
+        m4.metric("Holds reaching the target so far", now["adherent_so_far"])
+        if now["cue"]:
+            st.success(
+                f"{clock_text(row.hold_target_s)} reached: this hold counts. Breathe slowly, "
+                "then move the ball an inch."
+            )
+        st.plotly_chart(
+            signal_figure(data, row.sensor_kind, now["segments"], [], cursor_s=pos),
+            width="stretch",
+            key="replay_chart",
+        )
+
+    player()
