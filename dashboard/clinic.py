@@ -32,9 +32,7 @@ def login_page() -> None:
         password = st.text_input("Password", type="password", key="login_password")
         if st.form_submit_button("Log in"):
             try:
-                _, token = open_accounts(library_root()).login(
-                    username, password, client_address()
-                )
+                _, token = open_accounts(library_root()).login(username, password, client_address())
             except AccountError as exc:
                 st.error(str(exc))
             else:

@@ -131,6 +131,7 @@ class Library:
             result = analyse(session)
         except Exception as exc:  # untrusted data into numerics: any failure refuses the file
             raise ImportRejected(f"{name}: cannot analyse it: {exc}") from exc
+        start = start.astimezone(UTC)  # the index keeps every start in UTC
         final = self.files / stored_name(patient, start, digest, Path(name).suffix.lower())
         new = NewSession(
             sid, final.name, _shown_name(name), patient, site or site_name(meta.body_site),
