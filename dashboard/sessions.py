@@ -55,13 +55,20 @@ def removal(lib: ScopedLibrary, row: SessionRow) -> None:
             st.rerun()
 
 
+def opened(lib: ScopedLibrary, action: str) -> SessionRow | None:
+    """The selected session, its opening written to the audit log (clinic mode)."""
+    row = selected_session(lib)
+    if row is not None:
+        audit_once(action, row.patient_id, row.id)
+    return row
+
+
 def session_view(lib: ScopedLibrary) -> None:
     """The signal with its states, every hold against the person's target, and a verdict."""
-    row = selected_session(lib)
+    row = opened(lib, "view session")
     if row is None:
         return
     sid = row.id
-    audit_once("view session", row.patient_id, sid)
     result = lib.analysis(sid)
     if "error" in result:
         st.error(f"This session could not be analysed: {plain(result['error'])}")
@@ -137,11 +144,10 @@ def signal_figure(
 
 def replay_view(lib: ScopedLibrary) -> None:
     """Play a session as if live: cursor, state as knowable then, running hold timer, cue."""
-    row = selected_session(lib)
+    row = opened(lib, "replay session")
     if row is None:
         return
     sid = row.id
-    audit_once("replay session", row.patient_id, sid)
     data = session_samples(str(row.file))
     t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
     st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
+from holdtrack.library import sqlite
 from holdtrack.library.prescription import Prescription
 
 SCHEMA = """
@@ -61,7 +62,6 @@ CREATE INDEX IF NOT EXISTS holds_session ON holds (session_id, duration_s);
 # 2: adherence judged per person at query time from the holds table; 3: a failed analysis is
 # kept with its reason. The analyses and holds tables are a cache, rebuilt on an upgrade.
 SCHEMA_VERSION = 3
-BUSY_TIMEOUT_MS = 60_000
 _TARGET = f"COALESCE(p.hold_target_s, {DEFAULT_HOLD_TARGET_S})"
 _SELECT = f"""
 SELECT s.*, a.error, a.detector_version,
@@ -129,30 +129,13 @@ class SessionIndex:
             db.executescript(SCHEMA)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that commits on success and rolls back on any failure."""
-        con = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        try:
-            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA foreign_keys = ON")
-            yield con
-        finally:
-            con.close()
+    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection to the index (see :mod:`holdtrack.library.sqlite`)."""
+        return sqlite.connect(self.db_path)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taking the write lock at once (no lock upgrade deadlocks)."""
-        with self.connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction on the index."""
+        return sqlite.transaction(self.db_path)
 
     # ------------------------------------------------------------------ writes
 

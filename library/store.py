@@ -46,6 +46,15 @@ def copy_in(source: Path, staged: Path) -> str:
     return h.hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's content: how the library knows a session, whoever sends it."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(COPY_CHUNK):
+            h.update(block)
+    return h.hexdigest()
+
+
 def stored_name(patient_id: str, start: datetime, digest: str, suffix: str) -> str:
     """``PERSON_YYYYMMDDTHHMMSS_DIGEST.suffix``: readable, sortable and unique by content."""
     return f"{file_part(patient_id)}_{start:%Y%m%dT%H%M%S}_{digest[:16]}{suffix}"

@@ -8,7 +8,6 @@ whose writer is gone.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from holdtrack.library.library import ImportRejected, Library
 from holdtrack.library.store import (
     STAGING_PREFIX,
     abandoned_staging,
+    file_sha256,
     remove_quietly,
     stored_identity,
 )
@@ -37,15 +37,6 @@ class Problem:
         return f"{self.kind}: {self.target}: {self.detail}"
 
 
-def _digest(path: Path) -> str:
-    """SHA-256 of a file's content."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def check(lib: Library) -> list[Problem]:
     """Everything wrong in the library, without changing anything."""
     problems = []
@@ -53,7 +44,7 @@ def check(lib: Library) -> list[Problem]:
     for row in lib.sessions():
         if not row.file.is_file():
             problems.append(Problem("missing-file", row.id, f"{row.file.name} is gone"))
-        elif not _digest(row.file).startswith(row.id):
+        elif not file_sha256(row.file).startswith(row.id):
             problems.append(Problem("changed-file", row.id, f"{row.file.name} was changed"))
         elif row.error == "not analysed yet":
             problems.append(Problem("not-analysed", row.id, "no analysis for this detector"))

@@ -9,7 +9,6 @@ second session. Recording never waits for any of this.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -27,6 +26,8 @@ from tenacity import (
     stop_after_delay,
     wait_exponential,
 )
+
+from holdtrack.library.store import file_sha256
 
 try:
     import fcntl
@@ -79,19 +80,28 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def link(url: str, code: str, device_name: str) -> dict[str, Any]:
-    """Spend an enrolment code at the clinic and keep the device token; the link's details."""
+def _verify(conn: dict[str, Any]) -> str | bool:
+    """What to check the clinic's TLS certificate against: its own CA when given at linking."""
+    return str(conn["ca_cert"]) if conn.get("ca_cert") else True
+
+
+def link(url: str, code: str, device_name: str, ca_cert: Path | None = None) -> dict[str, Any]:
+    """Spend an enrolment code at the clinic and keep the device token; the link's details.
+
+    ``ca_cert`` is the clinic's own certificate authority, for a clinic whose certificate no
+    public authority signed."""
     base = url.rstrip("/")
+    ca = str(Path(ca_cert).resolve()) if ca_cert else None
     try:
         r = httpx.post(f"{base}{API}/link", json={"code": code, "device_name": device_name},
-                       timeout=TIMEOUT_S)  # fmt: skip
+                       timeout=TIMEOUT_S, verify=_verify({"ca_cert": ca}))  # fmt: skip
     except httpx.HTTPError as exc:
         raise SyncError(f"cannot reach {base}: {exc}") from exc
     if r.status_code != 201:
         raise SyncError(f"{base} refused the code: {_detail(r)}")
     body = r.json()
     saved = {"server": base, "token": body["token"], "patient_id": body["patient_id"],
-             "clinic": body["clinic"]}  # fmt: skip
+             "clinic": body["clinic"], "ca_cert": ca}  # fmt: skip
     _write_private(config_dir() / "link.json", json.dumps(saved))
     return saved
 
@@ -129,15 +139,6 @@ def outbox() -> Iterator[list[Item]]:
             _write_private(path, json.dumps([asdict(i) for i in items], indent=1))
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's content."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def enqueue(paths: list[Path], start: datetime | None = None) -> int:
     """Put recordings in the outbox (once each, by content); how many were new."""
     new = 0
@@ -167,7 +168,7 @@ def upload(conn: dict[str, Any], item: Item) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
             r = httpx.post(f"{conn['server']}{API}/sessions", content=f.read(),
-                           headers=headers, timeout=TIMEOUT_S)  # fmt: skip
+                           headers=headers, timeout=TIMEOUT_S, verify=_verify(conn))  # fmt: skip
     except httpx.TransportError as exc:
         raise Transient(str(exc)) from exc
     if r.status_code in (200, 201):

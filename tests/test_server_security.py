@@ -204,3 +204,53 @@ def test_the_audit_log_records_reads_and_cannot_be_rewritten(clinic: Clinic, tmp
     assert httpx.get(f"{clinic.api}/audit", headers=clinic.login("tess")).status_code == 403
     with sqlite3.connect(clinic.root / "clinic.sqlite") as db, pytest.raises(sqlite3.Error):
         db.execute("DELETE FROM audit")
+
+
+def test_tls_serves_the_api_and_links_with_the_clinics_own_authority(tmp_path: Path):
+    import os
+
+    from clinicserver import accounts_for, free_port
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    root = tmp_path / "clinic"
+    accounts_for(root)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "holdtrack", "server", "--library", str(root), "--port", str(port),
+         "--no-dashboard", "--tls-cert", str(cert), "--tls-key", str(key)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"https://127.0.0.1:{port}"
+    tls = httpx.Client(verify=str(cert), timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if tls.get(f"{url}/api/v1/health").is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        with pytest.raises(httpx.HTTPError):  # plain HTTP is not served
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5)
+        login = {"username": "tess", "password": "tess password 1"}
+        token = tls.post(f"{url}/api/v1/login", json=login).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        code = tls.post(f"{url}/api/v1/patients", json={"patient_id": "tls-p"}, headers=auth)
+        link = [sys.executable, "-m", "holdtrack", "link", url, code.json()["code"]]
+        env = {**os.environ, "HOLDTRACK_CONFIG_DIR": str(tmp_path / "cfg")}
+        untrusted = subprocess.run(link, env=env, capture_output=True, text=True)
+        assert untrusted.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+        linked = subprocess.run([*link, "--ca-cert", str(cert)], env=env, capture_output=True,
+                                text=True)  # fmt: skip
+        assert linked.returncode == 0, linked.stderr
+        assert "linked to the clinic as tls-p" in linked.stderr
+    finally:
+        tls.close()
+        proc.terminate()
+        proc.wait(timeout=30)

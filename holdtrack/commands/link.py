@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import platform
+from pathlib import Path
 
 from holdtrack.commands.base import EXIT_OK, CliError
 
@@ -23,6 +24,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", metavar="SERVER_URL", help="the clinic's address, e.g. https://...")
     p.add_argument("code", metavar="CODE", help="the enrolment code")
     p.add_argument("--name", default=platform.node() or "home", help="this machine's name")
+    p.add_argument(
+        "--ca-cert",
+        type=Path,
+        metavar="PEM",
+        help="the clinic's own certificate authority, when its certificate is self-signed",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from holdtrack.server.client import SyncError, link
 
     try:
-        conn = link(args.url, args.code, args.name)
+        conn = link(args.url, args.code, args.name, args.ca_cert)
     except SyncError as exc:
         raise CliError(f"link: {exc}") from exc
     log.info("linked to %s as %s; finished recordings will be sent there",
