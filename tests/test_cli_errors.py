@@ -141,3 +141,19 @@ def test_help_does_not_import_the_heavy_libraries():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_csv_without_its_start_time_is_not_dated_by_its_file(tmp_path: Path):
+    csv = ROOT / "sample_data" / "good_holder_force_floor.csv"
+    res = holdtrack("import", csv, "--library", tmp_path / "lib")
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    (line,) = [x for x in res.stderr.splitlines() if x.startswith("holdtrack: ")]
+    assert "good_holder_force_floor.csv: the file does not say when the session started" in line
+    ok = holdtrack("import", csv, "--library", tmp_path / "lib", "--start", "2026-11-20T10:15")
+    assert ok.returncode == 0, ok.stderr
+    from holdtrack.library import Library
+
+    (row,) = Library(tmp_path / "lib").sessions()
+    from datetime import datetime
+
+    assert row.start_utc == datetime(2026, 11, 20, 10, 15).astimezone()

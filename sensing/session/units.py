@@ -77,6 +77,12 @@ def units_to_si(kind: str, arrays: dict[str, np.ndarray]) -> tuple[list[str], st
     """
     if kind not in ("imu", "accel"):
         return [], None
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd values are refused later
+        return _units_to_si(kind, arrays)
+
+
+def _units_to_si(kind: str, arrays: dict[str, np.ndarray]) -> tuple[list[str], str | None]:
+    """:func:`units_to_si` for an IMU."""
     acc = np.stack([arrays[c] for c in ACC_COLUMNS], axis=1)
     unit, factor, median = acc_unit(acc)
     if not unit:
