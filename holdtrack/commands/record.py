@@ -125,14 +125,14 @@ def run(args: argparse.Namespace) -> int:
 def send_to_clinic(paths: list[Path], deadline_s: float = 30.0) -> None:
     """When this machine is linked: queue finished recordings and try to send them now. The
     recording is already safe on disk; what cannot be sent waits for ``holdtrack sync``."""
-    from holdtrack.commands.sync import _report
+    from holdtrack.commands.sync import report_item
     from holdtrack.server.client import SyncError, enqueue, load_link, sync
 
     if not paths or load_link() is None:
         return
     try:
         enqueue(paths)
-        left = sync(deadline_s, report=_report)
+        left = sync(deadline_s, report=report_item)
     except (SyncError, OSError) as exc:
         print(f"holdtrack: not sent to the clinic ({exc}); run holdtrack sync later",
               file=sys.stderr)  # fmt: skip

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if files:
         enqueue(files, args.start)
     try:
-        left = sync(args.deadline, report=_report)
+        left = sync(args.deadline, report=report_item)
     except SyncError as exc:
         raise CliError(f"sync: {exc}") from exc
     if left:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(item: object) -> None:
+def report_item(item: object) -> None:
     """One line per recording: its verdict and where it went, or why not."""
     name = Path(item.path).name  # type: ignore[attr-defined]
     state = item.state  # type: ignore[attr-defined]
