@@ -53,6 +53,6 @@ def _check_open(path: PathLike, fd: int, max_bytes: int) -> None:
     if st.st_size > max_bytes:
         raise SessionFormatError(
             path,
-            f"too large ({st.st_size / 1e6:.0f} MB; a session file is at most "
-            f"{max_bytes / 1e6:.0f} MB)",
+            f"too large ({st.st_size / 2**20:.0f} MiB; a session file is at most "
+            f"{max_bytes / 2**20:.0f} MiB)",
         )

@@ -115,8 +115,8 @@ def _size_checked(pf: pq.ParquetFile, path: PathLike) -> None:
     if size > MAX_UNCOMPRESSED_BYTES:
         raise SessionFormatError(
             path,
-            f"its columns decompress to {size / 1e6:.0f} MB; a session's are at most "
-            f"{MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB",
+            f"its columns decompress to {size / 2**20:.0f} MiB; a session's are at most "
+            f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MiB",
         )
 
 
