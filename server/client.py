@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -80,9 +81,9 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _verify(conn: dict[str, Any]) -> str | bool:
+def _verify(conn: dict[str, Any]) -> ssl.SSLContext | bool:
     """What to check the clinic's TLS certificate against: its own CA when given at linking."""
-    return str(conn["ca_cert"]) if conn.get("ca_cert") else True
+    return ssl.create_default_context(cafile=conn["ca_cert"]) if conn.get("ca_cert") else True
 
 
 def link(url: str, code: str, device_name: str, ca_cert: Path | None = None) -> dict[str, Any]:

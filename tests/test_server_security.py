@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -227,7 +228,7 @@ def test_tls_serves_the_api_and_links_with_the_clinics_own_authority(tmp_path: P
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"https://127.0.0.1:{port}"
-    tls = httpx.Client(verify=str(cert), timeout=30)
+    tls = httpx.Client(verify=ssl.create_default_context(cafile=str(cert)), timeout=30)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
