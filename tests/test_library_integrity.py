@@ -203,8 +203,11 @@ def test_kill_9_mid_import_leaves_no_hidden_session(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         lib = Library(lib_dir)  # opening removes what a killed import left half-staged
-        assert [p.kind for p in check(lib)] == []
-        assert all(r.error is None for r in lib.sessions())
+        # A kill between putting a file in place and committing its index row leaves that file
+        # unindexed (never a session without its analysis); importing it again, or repair,
+        # indexes it.
+        assert {p.kind for p in check(lib)} <= {"unindexed"}
+        assert all(r.error is None and r.file.exists() for r in lib.sessions())
     ran = holdtrack_limited("import", *SAMPLES, "--library", lib_dir, "--start", START.isoformat())
     assert ran.returncode == 0
     lib = Library(lib_dir)
