@@ -2,9 +2,10 @@
 
 A session enters whole or not at all: its file is copied and checked, read, analysed, and only
 then put in place and indexed with its analysis in one transaction (a crash between the two
-leaves at most a file that no session names, which importing it again or ``repair`` indexes). Identical content is one
-session, whoever imports it and however often. Opening a library never fails on one bad
-session: a session whose analysis fails is kept, marked with the reason, and shown as such.
+leaves at most a file that no session names, which importing it again or ``repair`` indexes).
+Identical content is one session, whoever imports it and however often. Opening a library
+never fails on one bad session: a session whose analysis fails is kept, marked with the reason,
+and shown as such.
 """
 
 from __future__ import annotations
