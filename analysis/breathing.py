@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import ndimage, signal
 
 from holdtrack.analysis.clean import FRAME_S
+from holdtrack.analysis.filters import butterworth, filtfilt, running_median, welch
 
 MIN_SECONDS = 20.0  # fewer than ~2 slow breaths cannot give a rate
 BAND_HZ = (0.07, 0.7)
@@ -35,13 +35,19 @@ def breathing_clean(x: np.ndarray, fs: float = 1 / FRAME_S, method: str = "tilt"
         x = x[:, None]
     x = x - x.mean(axis=0)
     if method == "tilt":
-        x = x - ndimage.median_filter(x, size=(int(STEP_MEDIAN_S * fs), 1), mode="nearest")
-    sos = signal.butter(2, BAND_HZ, btype="bandpass", fs=fs, output="sos")
-    y = signal.sosfiltfilt(sos, x, axis=0)
+        x = x - steps_level(x, fs)
+    y = filtfilt(butterworth(2, BAND_HZ, fs), x)
     if y.shape[1] == 1:
         return y[:, 0]
-    _, _, vt = np.linalg.svd(y - y.mean(axis=0), full_matrices=False)
-    return y @ vt[0]
+    d = y - y.mean(axis=0)
+    _, axes = np.linalg.eigh(d.T @ d)  # principal axes, the first last
+    return y @ axes[:, -1]
+
+
+def steps_level(x: np.ndarray, fs: float = 1 / FRAME_S) -> np.ndarray:
+    """Running median over ``STEP_MEDIAN_S`` of each channel (axis 0), edges held: the level
+    the steps set, without the breathing."""
+    return running_median(x, int(STEP_MEDIAN_S * fs))
 
 
 def breathing_rate(
@@ -82,7 +88,7 @@ def _peak_rate(
     mad = float(np.median(np.abs(y))) * 1.4826 + 1e-12
     y = np.clip(y, -4 * mad, 4 * mad)
     nper = int(min(len(y), 60 * fs))
-    f, p = signal.welch(y, fs=fs, nperseg=nper, noverlap=nper * 3 // 4, nfft=max(4096, nper))
+    f, p = welch(y, fs, nper, nper * 3 // 4, max(4096, nper))
     if method == "load":
         p = p * f
     band = (f >= RATE_HZ[0]) & (f <= RATE_HZ[1])

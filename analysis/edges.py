@@ -13,24 +13,20 @@ from holdtrack.analysis.clean import FRAME_S
 from holdtrack.analysis.features import Features
 from holdtrack.analysis.runs import Label, Run
 
-EDGE_SEARCH_S = 3.0  # an edge moves at most this far, and only holds 3x as long are refined
-EDGE_REF_S = (1.5, 5.0)  # reference stretch, this far inside the provisional edge
+MIN_REF_S = 2.0  # the reference stretch is at least this long
 EDGE_BAND_GAIN = 1.2  # the reference's own spread (breathing) is widened by this factor
 
 
 def departure(feat: Features, ref: np.ndarray, a: int, b: int) -> np.ndarray:
-    """How far frames [a, b) are from a reference position (degrees, or fraction of load)."""
-    p = feat.path[a:b]
-    if feat.params.path_kind == "gravity_direction":
-        c = p @ ref / (np.linalg.norm(p, axis=1) * np.linalg.norm(ref) + 1e-12)
-        return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
-    return np.linalg.norm(p - ref, axis=1)
+    """How far frames [a, b) are from a reference position (mm, or fraction of load)."""
+    return np.linalg.norm(feat.path[a:b] - ref, axis=1)
 
 
 def first_exit(feat: Features, ref_a: int, ref_b: int, frames: np.ndarray) -> int | None:
     """The first of ``frames`` (in order) where the ball leaves the range of [ref_a, ref_b).
 
-    The range is the reference stretch's own spread (breathing) with the kind's edge margin.
+    The range is the reference stretch's own spread (breathing) with the kind's edge margin;
+    the edge is where the rise that leaves it began.
     The reference lies just inside the edge, so slow load swings and sinking do not pose as
     movement.
     """
@@ -41,30 +37,47 @@ def first_exit(feat: Features, ref_a: int, ref_b: int, frames: np.ndarray) -> in
     lo, hi = int(frames.min()), int(frames.max()) + 1
     dep = departure(feat, ref, lo, hi)[frames - lo]
     out = np.flatnonzero(dep > band)
-    return int(frames[out[0]]) if len(out) else None
+    if not len(out):
+        return None
+    # The ball began to leave where this rise out of the range began.
+    k = int(out[0])
+    while feat.params.edge_backtrack and k > 0 and dep[k - 1] < dep[k]:
+        k -= 1
+    return int(frames[min(k + 1, out[0])]) if k < out[0] else int(frames[k])
 
 
 def edges_refine(runs: list[Run], feat: Features) -> None:
     """Move each hold edge (in place) to where the ball first leaves the hold's own range.
 
-    Only edges next to a run with data, of holds at least three search spans long.
+    Only edges next to a run with data, of holds long enough to hold both reference stretches.
     """
     if not feat.params.refine_edges:
         return
     fps = 1.0 / FRAME_S
-    w = int(EDGE_SEARCH_S * fps)
-    r0, r1 = (int(x * fps) for x in EDGE_REF_S)
+    w = int(feat.params.edge_search_s * fps)
     n = len(feat.t)
     for i, r in enumerate(runs):
-        if r.label != Label.HOLD or r.frames < 3 * w:
+        r1 = min(int(feat.params.edge_ref_s[1] * fps), r.frames // 2)
+        if r.label != Label.HOLD:
             continue
         if i + 1 < len(runs) and runs[i + 1].label != Label.GAP:
-            stop = min(r.b + w, runs[i + 1].b - 1, n)
-            k = first_exit(feat, r.b - r1, r.b - r0, np.arange(r.b - r0, stop))
-            if k is not None:
-                r.b = runs[i + 1].a = k
+            r0 = ref_start(feat, runs[i + 1].label)
+            if r1 - r0 >= MIN_REF_S * fps:
+                stop = min(r.b + w, runs[i + 1].b - 1, n)
+                k = first_exit(feat, r.b - r1, r.b - r0, np.arange(r.b - r0, stop))
+                if k is not None:
+                    r.b = runs[i + 1].a = k
         if i > 0 and runs[i - 1].label != Label.GAP:
-            stop = max(r.a - w, runs[i - 1].a + 1, 0)
-            k = first_exit(feat, r.a + r0, r.a + r1, np.arange(r.a + r0 - 1, stop - 1, -1))
-            if k is not None:
-                r.a = runs[i - 1].b = k + 1
+            r0 = ref_start(feat, runs[i - 1].label)
+            if r1 - r0 >= MIN_REF_S * fps:
+                stop = max(r.a - w, runs[i - 1].a + 1, 0)
+                k = first_exit(feat, r.a + r0, r.a + r1, np.arange(r.a + r0 - 1, stop - 1, -1))
+                if k is not None:
+                    r.a = runs[i - 1].b = k + 1
+
+
+def ref_start(feat: Features, beside: Label) -> int:
+    """Frames from the provisional edge to the start of the hold's reference stretch: farther
+    beside an idle ball, whose edge the body's fading signal places late."""
+    s = feat.params.edge_ref_idle_s if beside == Label.IDLE else feat.params.edge_ref_s[0]
+    return int(s / FRAME_S)

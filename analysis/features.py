@@ -3,10 +3,10 @@
 Every sensor kind is reduced to the same small set of frame-rate arrays so that one state
 classifier serves all of them:
 
-- ``motion``: movement speed (deg/s of ball rotation for IMUs, %/s of load change for force
-  and pressure sensors), smoothed over about a second;
+- ``motion``: movement (IMUs: how far the contact point ranges, mm, over the stillest few
+  seconds around the frame; force and pressure sensors: %/s of load change);
 - ``path``: where the ball is, so that the net displacement of a short move can be measured
-  (integrated rotation in degrees, gravity direction, or relative load);
+  (contact travel in mm from the gyroscope or the gravity direction, or relative load);
 - ``body``: evidence of a body on the ball while it is still (breathing and tremor for
   IMUs, load for force and pressure);
 - ``carried``: large linear accelerations of a ball carried in the hand (IMUs only);
@@ -20,9 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S, moving_mean
-from holdtrack.analysis.kinds import KindParams, kind_params
+from holdtrack.analysis.clean import FRAME_S, least_covering, moving_mean, window_range
+from holdtrack.analysis.kinds import (
+    BALL_RADIUS_MM,
+    STEP_FLANK_S,
+    STEP_GAP_S,
+    KindParams,
+    kind_params,
+)
 
+SPEED_SMOOTH_S = 1.0  # IMUs: contact speed is averaged over this long
 LEVEL_WINDOW_S = 30.0  # load sensors: the loaded level is a slow mean over this long
 LOAD_FLOOR_SHARE = 0.15  # load sensors: loaded above this share of the high (98th pct) load
 LOAD_SPAN_PERCENTILE = 98.0
@@ -51,13 +58,15 @@ class Features:
     kind: str
     t: np.ndarray
     gap: np.ndarray
-    motion: np.ndarray  # deg/s (IMUs) or %/s (load sensors); movement above params.motion_on
+    motion: np.ndarray  # mm (IMUs) or %/s (load sensors); movement above params.motion_on
     path: np.ndarray  # (n, k)
     body_src: np.ndarray  # (n, k) channels in which a body on a still ball shows
     body_scale: float  # body_src variation that separates loaded from idle
     carried: np.ndarray
     breath: np.ndarray  # (n, k) channels for breathing
     load_rel: np.ndarray | None  # load / loaded level (force, pressure), else None
+    step: np.ndarray | None = None  # IMUs: the contact's step to a new spot per frame, mm
+    speed: np.ndarray | None = None  # IMUs: the contact's speed over about a second, mm/s
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -93,16 +102,13 @@ class Features:
     def net_change(self, a: int, b: int, span: int = 10) -> float:
         """Net displacement between the frames just before ``a`` and just after ``b``.
 
-        Degrees of rotation or tilt for IMUs; fraction of the load level for load sensors.
+        Contact travel in mm for IMUs; fraction of the load level for load sensors.
         """
         if self.params.path_kind == "load_rel":
             return self._load_dip(a, b, span)
         n = len(self.t)
         pre = self.path[max(a - span, 0) : max(a, 1)].mean(axis=0)
         post = self.path[min(b, n - 1) : min(b + span, n)].mean(axis=0)
-        if self.params.path_kind == "gravity_direction":
-            c = float(np.dot(pre, post) / (np.linalg.norm(pre) * np.linalg.norm(post) + 1e-12))
-            return float(np.degrees(np.arccos(np.clip(c, -1.0, 1.0))))
         return float(np.linalg.norm(post - pre))
 
     def _load_dip(self, a: int, b: int, span: int) -> float:
@@ -131,29 +137,48 @@ def carried_flags(acc: np.ndarray) -> np.ndarray:
     return share > CARRIED_MIN_SHARE
 
 
-def _rotation_motion(
-    gyro: np.ndarray, params: KindParams
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Motion (deg/s), path (integrated rotation, deg) and body channels from a gyroscope."""
-    bias = np.median(gyro, axis=0)
-    w = np.degrees(gyro - bias)
-    speed = np.linalg.norm(w, axis=1)
-    motion = moving_mean(speed, params.motion_smooth_frames)
-    path = np.cumsum(w, axis=0) * FRAME_S
-    return motion, path, w
+def contact_travel(path_mm: np.ndarray, window_s: float) -> np.ndarray:
+    """Per frame, the least range (mm) the contact keeps over any ``window_s`` window holding
+    the frame: small through breathing and sway, centimetres through rolling."""
+    n = max(int(round(window_s / FRAME_S)), 1)
+    spread = np.sqrt((window_range(path_mm, n) ** 2).sum(axis=1))
+    if len(spread) >= n:
+        spread[len(spread) - n + 1 :] = spread[
+            len(spread) - n
+        ]  # windows cut by the end: the last whole one
+    return least_covering(spread, n)
 
 
-def _tilt_motion(u: np.ndarray, params: KindParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Motion (deg/s), path (gravity direction) and body channels (deg) from gravity alone.
+def contact_step(path_mm: np.ndarray, flank_s: float, gap_s: float) -> np.ndarray:
+    """Per frame, how far (mm) the contact's mean over ``flank_s`` after the frame lies from its
+    mean over ``flank_s`` before it, leaving ``gap_s`` out on each side: a move to a new spot.
 
-    Tilt speed is the angle between gravity directions a few frames either side.
+    Averaging over the flanks leaves breathing out, so a step of a few millimetres shows.
     """
-    k = params.tilt_half_window_frames
-    assert k is not None
-    up = np.vstack([np.repeat(u[:1], k, 0), u, np.repeat(u[-1:], k, 0)])
-    c = np.clip(np.einsum("ij,ij->i", up[2 * k :], up[: -2 * k]), -1.0, 1.0)
-    motion = moving_mean(np.degrees(np.arccos(c)) / (2 * k * FRAME_S), params.motion_smooth_frames)
-    return motion, u, np.degrees(u)
+    n = len(path_mm)
+    k = max(int(round(flank_s / FRAME_S)), 1)
+    g = int(round(gap_s / FRAME_S))
+    c = np.concatenate([np.zeros((1, path_mm.shape[1])), np.cumsum(path_mm, axis=0)])
+    i = np.arange(n)
+    lo_a, lo_b = np.clip(i - g - k, 0, n), np.clip(i - g, 0, n)
+    hi_a, hi_b = np.clip(i + g, 0, n), np.clip(i + g + k, 0, n)
+    ok = (lo_b - lo_a == k) & (hi_b - hi_a == k)  # whole flanks only: none at the ends
+    before = (c[lo_b] - c[lo_a]) / np.maximum(lo_b - lo_a, 1)[:, None]
+    after = (c[hi_b] - c[hi_a]) / np.maximum(hi_b - hi_a, 1)[:, None]
+    return np.where(ok, np.linalg.norm(after - before, axis=1), 0.0)
+
+
+def contact_speed(path_mm: np.ndarray) -> np.ndarray:
+    """Per frame, how fast the contact moves (mm/s), averaged over ``SPEED_SMOOTH_S``."""
+    d = np.linalg.norm(np.diff(path_mm, axis=0, prepend=path_mm[:1]), axis=1) / FRAME_S
+    return moving_mean(d, max(int(round(SPEED_SMOOTH_S / FRAME_S)), 1))
+
+
+def _rotation_path(gyro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Contact path (mm, integrated rotation times the radius) and body channels (deg/s)."""
+    w = gyro - np.median(gyro, axis=0)
+    path = np.cumsum(w, axis=0) * (FRAME_S * BALL_RADIUS_MM)
+    return path, np.degrees(w)
 
 
 def features_imu(
@@ -169,9 +194,13 @@ def features_imu(
     u = acc / np.maximum(amag, 1e-9)[:, None]
     if params.has_gyro:
         assert gyro is not None
-        motion, path, body_src = _rotation_motion(gyro, params)
+        path, body_src = _rotation_path(gyro)
     else:
-        motion, path, body_src = _tilt_motion(u, params)
+        path, body_src = u * BALL_RADIUS_MM, np.degrees(u)
+    assert params.travel_window_s is not None
+    motion = contact_travel(path, params.travel_window_s)
+    step = contact_step(path, STEP_FLANK_S, STEP_GAP_S)
+    speed = contact_speed(path)
     carried = carried_flags(acc) if params.detects_carried else np.zeros(len(t), dtype=bool)
     key = params.body_noise_key or ""
     body_scale = (
@@ -188,6 +217,8 @@ def features_imu(
         carried=carried,
         breath=acc,
         load_rel=None,
+        step=step,
+        speed=speed,
         info={"samples_noise": noise},
     )
 

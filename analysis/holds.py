@@ -6,11 +6,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from holdtrack.analysis.breathing import breathing_rate
 from holdtrack.analysis.clean import FRAME_S, runs_find
 from holdtrack.analysis.features import Features
+from holdtrack.analysis.filters import butterworth, filtfilt
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S, MIN_HOLD_S
 from holdtrack.analysis.states import HOLD
 
@@ -81,34 +81,43 @@ BURST_SPAN_FRAMES = 5  # net displacement of a small move: means over this many 
 def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
     """Measures of unsteadiness over hold frames [a, b).
 
-    - ``moves_deg_per_min``: net rotation of the small moves inside the hold, per minute;
+    - ``moves_per_min``: net displacement of the small moves inside the hold, per minute (mm
+      of contact travel for IMUs, fraction of the load for load sensors);
     - ``wander``: spread of the slow (< 0.05 Hz) position or load around its linear trend;
     - ``tremble``: RMS of the position or load in a band above breathing (fidgety shifts).
     """
     ok = ~feat.gap[a:b]
     minutes = max((b - a) * FRAME_S / 60.0, 1e-9)
-    moving = (feat.motion[a:b] > feat.params.motion_on) & ok
-    bursts = [(a + s, a + e) for s, e in runs_find(moving) if e - s >= MIN_BURST_FRAMES]
-    moves = sum(feat.net_change(s, e, span=BURST_SPAN_FRAMES) for s, e in bursts) / minutes
+    bursts, moves = small_moves(feat, a, b, ok)
     path = feat.path[a:b]
     if len(path) <= MIN_PARTS_FRAMES:
-        return {"moves_deg_per_min": moves, "wander": 0.0, "tremble": 0.0, "n_moves": len(bursts)}
+        return {"moves_per_min": moves / minutes, "wander": 0.0, "tremble": 0.0, "n_moves": bursts}
     i = np.arange(len(path))
     coef = np.polyfit(i, path, 1)
     detrended = path - (np.outer(i, coef[0]) + coef[1])
-    slow = signal.sosfiltfilt(_SOS_SLOW, detrended, axis=0)
-    lo, hi = feat.params.tremble_band_hz
-    sos = signal.butter(2, [lo, hi], btype="bandpass", fs=1 / FRAME_S, output="sos")
-    fast = signal.sosfiltfilt(sos, detrended, axis=0)
+    fs = 1 / FRAME_S
+    slow = filtfilt(butterworth(2, SLOW_CUTOFF_HZ, fs), detrended)
+    fast = filtfilt(butterworth(2, tuple(feat.params.tremble_band_hz), fs), detrended)
     return {
-        "moves_deg_per_min": float(moves),
+        "moves_per_min": float(moves / minutes),
         "wander": float(np.sqrt((slow**2).sum(axis=1).mean())),
         "tremble": float(np.sqrt((fast**2).sum(axis=1).mean())),
-        "n_moves": len(bursts),
+        "n_moves": bursts,
     }
 
 
-_SOS_SLOW = signal.butter(2, SLOW_CUTOFF_HZ, btype="lowpass", fs=1 / FRAME_S, output="sos")
+def small_moves(feat: Features, a: int, b: int, ok: np.ndarray) -> tuple[int, float]:
+    """Small moves inside hold frames [a, b): their count and summed net displacement.
+
+    A small move is a burst of contact speed above the kind's ``micro_speed_mm_s`` (IMUs) or
+    of load change above its movement threshold (load sensors).
+    """
+    if feat.speed is not None:
+        moving = (feat.speed[a:b] > feat.params.micro_speed_mm_s) & ok
+    else:
+        moving = (feat.motion[a:b] > feat.params.motion_on) & ok
+    spans = [(a + s, a + e) for s, e in runs_find(moving) if e - s >= MIN_BURST_FRAMES]
+    return len(spans), sum(feat.net_change(s, e, span=BURST_SPAN_FRAMES) for s, e in spans)
 
 
 def steadiness_score(feat: Features, a: int, b: int) -> tuple[float, int]:

@@ -16,10 +16,12 @@ from typing import Literal
 from holdtrack.analysis.schema import SENSOR_KINDS
 
 # How a kind measures where the ball is (``Features.path``), which sets how displacement is read:
-# "rotation_deg": integrated gyroscope rotation, degrees (Euclidean distance);
-# "gravity_direction": unit gravity vector (angle between directions, degrees);
+# "rotation_mm": integrated gyroscope rotation as contact travel, mm (Euclidean distance);
+# "gravity_mm": gravity direction times the ball radius, mm (the tilt part of contact travel);
 # "load_rel": load / loaded level (the deepest dip of the load, a fraction).
-PathKind = Literal["rotation_deg", "gravity_direction", "load_rel"]
+PathKind = Literal["rotation_mm", "gravity_mm", "load_rel"]
+# Contact travel is rotation times the ball's radius; unless told otherwise, a 6.5 cm ball.
+BALL_RADIUS_MM = 32.5
 # What says a body is on a still ball: "breathing_tremor" (IMUs: the local level of breathing
 # and tremor against sensor noise) or "loaded_share" (load sensors: the share of loaded frames).
 BodyEvidence = Literal["breathing_tremor", "loaded_share"]
@@ -45,18 +47,24 @@ class KindParams:
     has_gyro: bool
     path_kind: PathKind
     detects_carried: bool  # large linear accelerations mark a ball carried in the hand
-    # Movement: motion above the threshold is movement.
-    motion_on_deg_s: float | None
+    # Movement: motion above the threshold is movement. IMUs: the contact's travel, the least
+    # range (mm) of any ``travel_window_s`` window holding the frame; load sensors: %/s.
+    motion_on_mm: float | None
     motion_on_pct_s: float | None
-    motion_smooth_frames: int  # frames the motion speed is averaged over
+    motion_smooth_frames: int  # load sensors: frames the load's spread is taken over
     motion_window_s: float  # how much longer than the move a movement run looks (smoothing)
-    tilt_half_window_frames: int | None  # accel: tilt speed between frames this far either side
+    travel_window_s: float | None  # IMUs: the window the contact's range is measured over
     # Reposition: a short move that displaces the ball this much (else a micro-adjustment).
-    reposition_min_deg: float | None
+    reposition_min_mm: float | None
     reposition_min_load_dip: float | None  # fraction of the held load
+    micro_speed_mm_s: float | None  # IMUs: a small move inside a hold is faster than this
     # Hold edges: moved to where the position leaves the hold's range (plus this margin).
     refine_edges: bool
-    edge_margin_deg: float | None
+    edge_search_s: float  # an edge moves at most this far
+    edge_ref_s: tuple[float, float]  # the hold's own range: this far inside the edge
+    edge_ref_idle_s: float  # ... beside an idle ball, the reference starts this far inside
+    edge_backtrack: bool  # the edge is where the rise out of the range began (else its end)
+    edge_margin_mm: float | None
     edge_margin_load_frac: float | None
     # Body on the ball.
     body_evidence: BodyEvidence
@@ -80,18 +88,18 @@ class KindParams:
 
     @property
     def motion_on(self) -> float:
-        """Movement threshold in the kind's motion unit (deg/s or %/s)."""
-        return _either("motion_on", self.motion_on_deg_s, self.motion_on_pct_s)
+        """Movement threshold in the kind's motion unit (mm of contact travel, or %/s)."""
+        return _either("motion_on", self.motion_on_mm, self.motion_on_pct_s)
 
     @property
     def reposition_min(self) -> float:
-        """Least net displacement of a reposition (degrees, or load dip as a fraction)."""
-        return _either("reposition_min", self.reposition_min_deg, self.reposition_min_load_dip)
+        """Least net displacement of a reposition (mm, or load dip as a fraction)."""
+        return _either("reposition_min", self.reposition_min_mm, self.reposition_min_load_dip)
 
     @property
     def edge_margin(self) -> float:
-        """Margin beyond a hold's own range that marks its edge (degrees, or load fraction)."""
-        return _either("edge_margin", self.edge_margin_deg, self.edge_margin_load_frac)
+        """Margin beyond a hold's own range that marks its edge (mm, or load fraction)."""
+        return _either("edge_margin", self.edge_margin_mm, self.edge_margin_load_frac)
 
     @property
     def body_scale_floor(self) -> float:
@@ -112,22 +120,38 @@ class KindParams:
 # Refining the edges of an IMU with a gyroscope measured worse: its own edges are sharp already.
 # Steadiness parts were chosen on simulated holds (tuning seeds) by rank correlation with the
 # true amount of fidgeting.
+# IMUs: a hold keeps the contact within a few millimetres (deep breaths move it up to ~6 mm,
+# sway and settling creep add a little); rolling moves it centimetres, back and forth. A frame
+# is still when some 6 s window around it keeps the contact's range under 9 mm.
+TRAVEL_ON_MM = 9.0
+TRAVEL_WINDOW_S = 6.0
+# A step to a new spot: the contact's means over 4 s flanks either side of a 3 s move differ by
+# more than REPOSITION_MIN_MM; such a step is seen while the flanks straddle it.
+STEP_FLANK_S = 4.0
+STEP_GAP_S = 1.5
+STEP_RUN_S = STEP_FLANK_S + STEP_GAP_S
+REPOSITION_MIN_MM = 6.5  # a micro-adjustment moves the contact by less
 KINDS: dict[str, KindParams] = {
     "imu": KindParams(
         name="imu",
         is_motion_sensor=True,
         has_gyro=True,
-        path_kind="rotation_deg",
+        path_kind="rotation_mm",
         detects_carried=True,
-        motion_on_deg_s=5.0,
+        motion_on_mm=TRAVEL_ON_MM,
         motion_on_pct_s=None,
-        motion_smooth_frames=10,
-        motion_window_s=1.0,
-        tilt_half_window_frames=None,
-        reposition_min_deg=18.0,
+        motion_smooth_frames=1,
+        motion_window_s=STEP_RUN_S,
+        travel_window_s=TRAVEL_WINDOW_S,
+        reposition_min_mm=7.5,
         reposition_min_load_dip=None,
-        refine_edges=False,
-        edge_margin_deg=1.0,
+        micro_speed_mm_s=2.8,
+        refine_edges=True,
+        edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,
+        edge_ref_s=(1.0, 15.0),
+        edge_ref_idle_s=5.0,
+        edge_backtrack=True,
+        edge_margin_mm=0.5,
         edge_margin_load_frac=None,
         body_evidence="breathing_tremor",
         body_noise_key="gyro_dps",
@@ -138,23 +162,28 @@ KINDS: dict[str, KindParams] = {
         load_baseline_percentile=None,
         breathing_method="tilt",
         tremble_band_hz=(0.5, 2.0),
-        steadiness_parts=(("moves_deg_per_min", 1.0, 1.65), ("tremble", 1.0, 0.14)),
+        steadiness_parts=(("moves_per_min", 1.0, 1.0), ("tremble", 1.0, 0.08)),
     ),
     "accel": KindParams(
         name="accel",
         is_motion_sensor=True,
         has_gyro=False,
-        path_kind="gravity_direction",
+        path_kind="gravity_mm",
         detects_carried=True,
-        motion_on_deg_s=3.0,
+        motion_on_mm=TRAVEL_ON_MM,
         motion_on_pct_s=None,
-        motion_smooth_frames=5,
-        motion_window_s=1.0,
-        tilt_half_window_frames=5,
-        reposition_min_deg=14.0,
+        motion_smooth_frames=1,
+        motion_window_s=STEP_RUN_S,
+        travel_window_s=TRAVEL_WINDOW_S,
+        reposition_min_mm=6.5,
         reposition_min_load_dip=None,
+        micro_speed_mm_s=1.7,
         refine_edges=True,
-        edge_margin_deg=0.7,
+        edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,
+        edge_ref_s=(1.0, 15.0),
+        edge_ref_idle_s=5.0,
+        edge_backtrack=True,
+        edge_margin_mm=0.4,
         edge_margin_load_frac=None,
         body_evidence="breathing_tremor",
         body_noise_key="acc_deg",
@@ -165,7 +194,7 @@ KINDS: dict[str, KindParams] = {
         load_baseline_percentile=None,
         breathing_method="tilt",
         tremble_band_hz=(0.5, 2.0),
-        steadiness_parts=(("wander", 1.0, 0.029), ("tremble", 1.0, 0.0023)),
+        steadiness_parts=(("wander", 1.0, 0.94), ("tremble", 1.0, 0.075)),
     ),
     "force": KindParams(
         name="force",
@@ -173,15 +202,20 @@ KINDS: dict[str, KindParams] = {
         has_gyro=False,
         path_kind="load_rel",
         detects_carried=False,
-        motion_on_deg_s=None,
+        motion_on_mm=None,
         motion_on_pct_s=5.0,
         motion_smooth_frames=30,
         motion_window_s=3.0,
-        tilt_half_window_frames=None,
-        reposition_min_deg=None,
-        reposition_min_load_dip=0.22,
+        travel_window_s=None,
+        reposition_min_mm=None,
+        reposition_min_load_dip=0.24,
+        micro_speed_mm_s=None,
         refine_edges=True,
-        edge_margin_deg=None,
+        edge_search_s=3.0,
+        edge_ref_s=(1.5, 5.0),
+        edge_ref_idle_s=1.5,
+        edge_backtrack=False,
+        edge_margin_mm=None,
         edge_margin_load_frac=0.03,
         body_evidence="loaded_share",
         body_noise_key=None,

@@ -75,6 +75,8 @@ def runs_cut(feat: Features) -> list[Run]:
     """Cut frames into still, move (or carried) and gap runs, tiny blips absorbed."""
     fps = 1.0 / FRAME_S
     moving = feat.motion > feat.params.motion_on
+    if feat.step is not None:
+        moving |= feat.step > feat.params.reposition_min
     moving = fill_short(moving, True, MIN_MOVE_FRAMES)
     # Stillness shorter than about half the feature window inside a move is part of the move.
     moving = fill_short(moving, False, int((MIN_PAUSE_S + feat.params.motion_window_s / 2) * fps))

@@ -61,16 +61,25 @@ def label_moves(runs: list[Run], feat: Features, fps: float) -> None:
     """Label move runs (in place): long ones rolling, short ones reposition or micro.
 
     A short move is a reposition when it displaces the ball by the kind's ``reposition_min``.
+    For IMUs only the frames where the contact ranges widely count towards the length.
     """
     longest = (MAX_SHORT_MOVE_S + feat.params.motion_window_s) * fps
     for r in runs:
         if r.label != Label.MOVE:
             continue
-        if r.frames > longest:
+        if move_frames(feat, r) > longest:
             r.label = Label.ROLLING
             continue
         big = feat.net_change(r.a, r.b) >= feat.params.reposition_min
         r.label = Label.REPOSITION if big else Label.MICRO
+
+
+def move_frames(feat: Features, r: Run) -> int:
+    """How long run r moves: its frames, or (IMUs) only those where the contact ranges widely,
+    since a step to a new spot is seen for a while around the step itself."""
+    if feat.step is None:
+        return r.frames
+    return int((feat.motion[r.a : r.b] > feat.params.motion_on).sum())
 
 
 def pass_quiet_between_loaded(runs: list[Run], fps: float) -> list[Run]:

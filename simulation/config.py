@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from holdtrack.analysis.schema import SENSOR_KINDS
 
@@ -28,3 +28,5 @@ class SimConfig:
     dropouts_per_min: float | None = None
     timestamps: str | None = None  # "device" (sensor clock) or "packet" (host arrival per packet)
     n_holds: int | None = None
+    world: str = "default"  # which ranges physical quantities are drawn from (simulation/world.py)
+    pins: dict[str, float] = field(default_factory=dict)  # quantities fixed to one value

@@ -11,6 +11,7 @@ import numpy as np
 
 from holdtrack.simulation.motion import Motion, in_plane_dir, smoothstep, surface_normal
 from holdtrack.simulation.script import Activity
+from holdtrack.simulation.world import Physics, band_noise
 
 
 def breath_wave(rng: np.random.Generator, t: np.ndarray, rate_bpm: float) -> np.ndarray:
@@ -41,24 +42,27 @@ def _tremor(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
 
 
 def _micro_adjustments(
-    rng: np.random.Generator, m: Motion, a: Activity, setup: str
+    rng: np.random.Generator, m: Motion, a: Activity, ph: Physics
 ) -> tuple[np.ndarray, float, int]:
     """Small mean-reverting moves: adds their rotation to ``m.phi``; returns the load factor
     they cause, their total rotation in degrees and their count."""
+    setup = ph.setup
     t, nrm = m.t, surface_normal(setup)
-    micro_rate = rng.choice([0.0, rng.uniform(0.2, 3.0)], p=[0.15, 0.85])
+    micro_rate = rng.choice([0.0, ph.draw(rng, "micro_per_min")], p=[0.15, 0.85])
     n_micro = rng.poisson(micro_rate * a.duration_s / 60)
     offset = np.zeros(3)
     load_f = np.ones(len(t))
     micro_deg_total = 0.0
     times = np.sort(rng.uniform(3, max(a.duration_s - 3, 3.1), n_micro))
+    lo_mm, hi_mm = ph.world.micro_mm
     for tm in times:
-        dur = rng.uniform(0.3, 2.0)
-        mag = rng.uniform(0.3, 1.0)
-        ang = np.deg2rad(2 + 7 * mag)
+        dur = ph.draw(rng, "micro_s")
+        mag = rng.uniform(0.3, 1.0)  # 0.3 to 1 spans the range of micro_mm
+        size_mm = ph.pins.get("micro_mm", lo_mm + (hi_mm - lo_mm) * (mag - 0.3) / 0.7)
+        ang = size_mm / 1000 / ph.radius_m
         d = in_plane_dir(rng, setup, mostly_vertical=False)
         step = np.cross(nrm, d) * ang
-        if np.linalg.norm(offset + step) > np.deg2rad(12):
+        if np.linalg.norm(offset + step) > 4 / 3 * hi_mm / 1000 / ph.radius_m:
             step = -step
         u = smoothstep((t - tm) / dur)
         m.phi += np.outer(u, step)
@@ -70,12 +74,15 @@ def _micro_adjustments(
     return load_f, micro_deg_total, int(n_micro)
 
 
-def hold_motion(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level: float) -> None:
+def hold_motion(
+    m: Motion, rng: np.random.Generator, a: Activity, ph: Physics, level: float
+) -> None:
     """Sustained, still pressure on one spot, with everything a body adds to it."""
-    t, nrm = m.t, surface_normal(setup)
-    bpm = float(rng.uniform(5.5, 20.0))
+    t, nrm, setup = m.t, surface_normal(ph.setup), ph.setup
+    bpm = ph.draw(rng, "breath_rate_bpm")
     wave = breath_wave(rng, t, bpm)
-    tilt_pp = np.deg2rad(rng.uniform(0.4, 3.5))
+    depth_mm = ph.draw(rng, "breath_depth_mm", _deg_per_mm(ph))
+    tilt_pp = depth_mm / 1000 / ph.radius_m
     breath_axis = np.cross(nrm, in_plane_dir(rng, setup, mostly_vertical=True))
     m.phi = np.outer(wave * tilt_pp, breath_axis)
     trem = _tremor(rng, t)
@@ -84,17 +91,19 @@ def hold_motion(m: Motion, rng: np.random.Generator, a: Activity, setup: str, le
         trem * trem_amp, np.cross(nrm, in_plane_dir(rng, setup, mostly_vertical=False))
     )
     # Slow sinking of the ball into tissue.
-    sink = np.deg2rad(rng.uniform(0, 4)) * t / max(t[-1], 1e-9)
+    sink_mm = ph.draw(rng, "sink_mm", _deg_per_mm(ph))
+    sink = sink_mm / 1000 / ph.radius_m * t / max(t[-1], 1e-9)
     m.phi += np.outer(sink, np.cross(nrm, in_plane_dir(rng, setup, mostly_vertical=False)))
-    load_f, micro_deg_total, n_micro = _micro_adjustments(rng, m, a, setup)
+    load_f, micro_deg_total, n_micro = _micro_adjustments(rng, m, a, ph)
     swing = rng.choice([0.0, rng.uniform(0.01, 0.10)], p=[0.3, 0.7])
     swing_f = rng.uniform(0.02, 0.06)
     load_f *= 1 + swing * np.sin(2 * np.pi * swing_f * t + rng.uniform(0, 6))
     m.phi += np.outer(swing * 5 * np.sin(2 * np.pi * swing_f * t), np.deg2rad(1) * breath_axis)
     drift = rng.uniform(-0.1, 0.25) * t / max(t[-1], 1e-9)
-    breath_mod = rng.uniform(0.005, 0.05)
+    breath_mod = rng.uniform(0.005, 0.05) * _depth_gain(ph, depth_mm)
     m.load = level * load_f * (1 + drift) * (1 + breath_mod * wave)
     m.load *= 1 + 0.002 * trem  # postural rhythm in the load
+    _settling_and_sway(m, ph, breath_axis)
     m.phi -= m.phi[0]
     minutes = a.duration_s / 60
     m.info = {
@@ -103,4 +112,35 @@ def hold_motion(m: Motion, rng: np.random.Generator, a: Activity, setup: str, le
         "n_micro": n_micro,
         "micro_deg_per_min": micro_deg_total / minutes,
         "load_swing_pct": 100 * swing,
+        "breath_depth_mm": depth_mm,
     }
+
+
+def _deg_per_mm(ph: Physics) -> float:
+    """Degrees of ball rotation per millimetre of contact travel (the draws' scale)."""
+    return 180.0 / (np.pi * ph.radius_m * 1000.0)
+
+
+def _depth_gain(ph: Physics, depth_mm: float) -> float:
+    """Deeper breaths press the ball harder: in the wide world load modulation grows with depth,
+    from half (1 mm or less) to twice (4 mm or more) the default world's 0.5 to 5 %."""
+    return 1.0 if ph.world.name == "default" else float(np.clip(depth_mm / 2.0, 0.5, 2.0))
+
+
+def _settling_and_sway(m: Motion, ph: Physics, axis: np.ndarray) -> None:
+    """Settling creep at the start of a hold, postural sway of the ball and the centre's shake
+    with the trunk (second random stream; nothing in the default world)."""
+    t, nrm, rng = m.t, surface_normal(ph.setup), ph.extra
+    creep_mm = ph.draw_new("creep_mm")
+    if creep_mm > 0:
+        tau = ph.draw_new("creep_tau_s")
+        d = in_plane_dir(rng, ph.setup, mostly_vertical=False)
+        m.phi += np.outer(creep_mm / 1000 / ph.radius_m * (1 - np.exp(-t / tau)), np.cross(nrm, d))
+    sway = np.deg2rad(ph.draw_new("sway_deg"))
+    if sway > 0:
+        for d_axis in (axis, np.cross(nrm, axis)):
+            m.phi += np.outer(sway / np.sqrt(2) * band_noise(rng, len(t), m.fs, (0.1, 1.0)), d_axis)
+    shake_m = ph.draw_new("shake_mm") / 1000
+    if shake_m > 0:
+        for k in range(3):
+            m.pos[:, k] += shake_m / np.sqrt(3) * band_noise(rng, len(t), m.fs, (0.5, 2.0))

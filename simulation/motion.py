@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from holdtrack.simulation.config import BALL_RADIUS_M
 from holdtrack.simulation.script import Activity
+from holdtrack.simulation.world import Physics
 
 
 @dataclass
@@ -57,11 +57,13 @@ def _ramp(t: np.ndarray) -> np.ndarray:
     return smoothstep(t / t[-1]) if len(t) > 1 else np.ones(1)
 
 
-def _idle_still(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level: float) -> None:
+def _idle_still(
+    m: Motion, rng: np.random.Generator, a: Activity, ph: Physics, level: float
+) -> None:
     """Lying still, unloaded: nothing moves."""
 
 
-def _carried(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level: float) -> None:
+def _carried(m: Motion, rng: np.random.Generator, a: Activity, ph: Physics, level: float) -> None:
     """Hand carrying: turning at tens of deg/s, walking bounce at about 1.8 Hz."""
     t = m.t
     w = smoothstep(np.minimum(t, t[-1] - t) / 0.5)
@@ -76,14 +78,14 @@ def _carried(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level
     m.pos[:, 0] = 0.01 * np.sin(np.pi * step_hz * t) * w + 0.5 * t
 
 
-def _settle(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level: float) -> None:
+def _settle(m: Motion, rng: np.random.Generator, a: Activity, ph: Physics, level: float) -> None:
     """Body lowering onto (or leaving) the ball: load ramps while the ball turns a few degrees."""
     u = _ramp(m.t)
     m.load = level * (u if a.kind == "settle" else 1 - u)
-    d = in_plane_dir(rng, setup, mostly_vertical=False)
+    d = in_plane_dir(rng, ph.setup, mostly_vertical=False)
     ang = np.deg2rad(rng.uniform(3, 15))
-    m.phi = np.outer(u * ang, np.cross(surface_normal(setup), d))
-    m.pos = np.outer(u * ang * BALL_RADIUS_M, d)
+    m.phi = np.outer(u * ang, np.cross(surface_normal(ph.setup), d))
+    m.pos = np.outer(u * ang * ph.radius_m, d)
 
 
 def _stroke_clock(rng: np.random.Generator, n: int, fs: float, t_dir: float) -> np.ndarray:
@@ -103,15 +105,19 @@ def _stroke_clock(rng: np.random.Generator, n: int, fs: float, t_dir: float) -> 
     return tt
 
 
-def _rolling(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level: float) -> None:
+def _rolling(m: Motion, rng: np.random.Generator, a: Activity, ph: Physics, level: float) -> None:
     """Sinusoidal strokes back and forth (sometimes 2-D "X" strokes), drifting along the body."""
-    nrm, r, n = surface_normal(setup), BALL_RADIUS_M, len(m.t)
-    d = in_plane_dir(rng, setup, mostly_vertical=True)
-    d2 = in_plane_dir(rng, setup, mostly_vertical=True)
+    nrm, r, n = surface_normal(ph.setup), ph.radius_m, len(m.t)
+    d = in_plane_dir(rng, ph.setup, mostly_vertical=True)
+    d2 = in_plane_dir(rng, ph.setup, mostly_vertical=True)
     x_stroke = rng.random() < 0.2
-    t_dir = rng.uniform(1.0, 4.0)  # one direction of a stroke, s
-    length_m = rng.uniform(0.05, 0.15)  # body stroke length
-    centre_amp = length_m / 2  # centre (and contact point) travel per stroke
+    if ph.world.stroke_hz is None:
+        t_dir = ph.draw(rng, "stroke_half_s")  # one direction of a stroke, s
+    else:
+        t_dir = 0.5 / ph.draw(rng, "stroke_hz")
+    # Centre (and contact point) travel per stroke: half the body's travel.
+    centre_amp = ph.draw(rng, "stroke_mm", 2e-3) / 1000.0
+    length_m = 2 * centre_amp
     tt = m.t.copy()
     if a.p.get("pauses") and rng.random() < 0.3:
         tt = _stroke_clock(rng, n, m.fs, t_dir)
@@ -135,14 +141,18 @@ def _rolling(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level
     m.info = {"stroke_s": t_dir, "length_m": length_m}
 
 
-def _reposition(m: Motion, rng: np.random.Generator, a: Activity, setup: str, level: float) -> None:
-    """One short move to a new spot (1.5 to 4 cm) with a dip in the load."""
-    d = in_plane_dir(rng, setup, mostly_vertical=True)
-    dist = rng.uniform(0.015, 0.04)
+def _reposition(
+    m: Motion, rng: np.random.Generator, a: Activity, ph: Physics, level: float
+) -> None:
+    """One short move to a new spot (1.5 to 4 cm by default) with a dip in the load; a shift of
+    posture moves the contact a few millimetres with a smaller dip."""
+    d = in_plane_dir(rng, ph.setup, mostly_vertical=True)
+    shift = a.p.get("shift", False)
+    dist = ph.draw_new("shift_mm") / 1000 if shift else ph.draw(rng, "reposition_mm", 1e-3) / 1000
     u = _ramp(m.t)
-    m.phi = np.outer(u * dist / BALL_RADIUS_M, np.cross(surface_normal(setup), d))
+    m.phi = np.outer(u * dist / ph.radius_m, np.cross(surface_normal(ph.setup), d))
     m.pos = np.outer(u * dist, d)
-    dip = rng.uniform(0.3, 0.7)
+    dip = rng.uniform(0.25, 0.5) if shift else rng.uniform(0.3, 0.7)
     m.load = level * (1 - dip * np.sin(np.pi * np.clip(m.t / m.t[-1], 0, 1)))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from holdtrack.simulation.config import SCENARIOS, SimConfig
+from holdtrack.simulation.world import Physics
 
 
 @dataclass
@@ -24,8 +25,8 @@ class Activity:
 class _Writer:
     """Appends activities with their durations drawn from the session's random generator."""
 
-    def __init__(self, rng: np.random.Generator, cfg: SimConfig) -> None:
-        self.rng, self.cfg = rng, cfg
+    def __init__(self, rng: np.random.Generator, cfg: SimConfig, ph: Physics | None) -> None:
+        self.rng, self.cfg, self.ph = rng, cfg, ph
         self.out: list[Activity] = []
 
     def add(self, kind: str, lo: float, hi: float, state: str, **p: Any) -> None:
@@ -41,6 +42,13 @@ class _Writer:
         self.add("hold", lo, hi, "hold")
 
     def reposition(self) -> None:
+        """A move to a new spot, or (wide world) sometimes a brief shift of posture."""
+        ph = self.ph
+        if ph is not None and ph.chance(ph.world.shift_share):
+            lo, hi = ph.world.shift_s
+            self.out.append(Activity("reposition", ph.draw_new("shift_s") if lo != hi else lo,
+                                     "reposition", {"shift": True}))  # fmt: skip
+            return
         self.add("reposition", 1.0, 3.0, "reposition")
 
     def start(self) -> None:
@@ -101,11 +109,13 @@ SCENARIO_SCRIPTS: dict[str, Callable[[_Writer], None]] = {
 }
 
 
-def script_make(rng: np.random.Generator, cfg: SimConfig) -> list[Activity]:
+def script_make(
+    rng: np.random.Generator, cfg: SimConfig, ph: Physics | None = None
+) -> list[Activity]:
     """Activity script for a scenario: start, the scenario's activities, finish."""
     if cfg.scenario not in SCENARIO_SCRIPTS:
         raise ValueError(f"unknown scenario {cfg.scenario!r}; choose from {SCENARIOS}")
-    w = _Writer(rng, cfg)
+    w = _Writer(rng, cfg, ph)
     w.start()
     SCENARIO_SCRIPTS[cfg.scenario](w)
     w.finish()

@@ -24,6 +24,7 @@ from holdtrack.simulation.script import Activity, script_make
 from holdtrack.simulation.sensors import force_readings, imu_readings, pressure_readings
 from holdtrack.simulation.transport import transport_apply
 from holdtrack.simulation.truth import SimResult, TrueHold, segments_merge
+from holdtrack.simulation.world import WORLDS, Physics
 
 __all__ = ["SimConfig", "SimResult", "TrueHold", "simulate"]
 
@@ -31,11 +32,11 @@ _STATE_CODE = {s: i for i, s in enumerate(STATES)}
 
 
 def activity_motion(
-    rng: np.random.Generator, a: Activity, fs: float, setup: str, level: float
+    rng: np.random.Generator, a: Activity, fs: float, ph: Physics, level: float
 ) -> Motion:
     """The ball's motion and load during one activity, sampled at ``fs``."""
     m = motion_start(a, fs)
-    (hold_motion if a.kind == "hold" else MOVES[a.kind])(m, rng, a, setup, level)
+    (hold_motion if a.kind == "hold" else MOVES[a.kind])(m, rng, a, ph, level)
     return m
 
 
@@ -74,21 +75,23 @@ class _Track:
         self.clock_s = end
 
 
-def _track(rng: np.random.Generator, cfg: SimConfig, fs: float) -> tuple[_Track, float]:
+def _track(
+    rng: np.random.Generator, cfg: SimConfig, fs: float, ph: Physics
+) -> tuple[_Track, float]:
     """Act out the script: the ball's rotation, position and load over the session."""
-    script = script_make(rng, cfg)
+    script = script_make(rng, cfg, ph)
     load_level = rng.uniform(20, 150) if cfg.setup == "wall" else rng.uniform(80, 400)
     track = _Track(Rotation.random(random_state=int(rng.integers(2**31))))
     for a in script:
         level = load_level * rng.uniform(0.85, 1.15)
         if a.kind in ("reposition", "unsettle") and track.load:
             level = float(track.load[-1][-1])  # ease off from the load being held
-        track.add(a, activity_motion(rng, a, fs, cfg.setup, level), fs)
+        track.add(a, activity_motion(rng, a, fs, ph, level), fs)
     return track, float(load_level)
 
 
 def _readings(
-    rng: np.random.Generator, cfg: SimConfig, track: _Track, fs: float
+    rng: np.random.Generator, cfg: SimConfig, track: _Track, fs: float, ph: Physics
 ) -> tuple[dict[str, np.ndarray], int]:
     """What the sensor measures along the track, and the number of samples."""
     load = np.concatenate(track.load)
@@ -99,10 +102,19 @@ def _readings(
     if cfg.sensor_kind in ("imu", "accel"):
         rot = Rotation.concatenate(track.rots)
         pos = np.vstack(track.pos)
-        return imu_readings(rng, rot, pos, fs, with_gyro=cfg.sensor_kind == "imu"), len(load)
+        return imu_readings(rng, rot, pos, fs, ph, with_gyro=cfg.sensor_kind == "imu"), len(load)
     if cfg.sensor_kind == "force":
-        return force_readings(rng, load, fs), len(load)
-    return pressure_readings(rng, load, fs), len(load)
+        return force_readings(rng, load, fs, ph), len(load)
+    return pressure_readings(rng, load, fs, ph), len(load)
+
+
+def sample_rate_hz(cfg: SimConfig, ph: Physics) -> float:
+    """The session's sample rate: asked for, pinned, drawn from the world, or the kind's."""
+    if cfg.rate_hz:
+        return float(cfg.rate_hz)
+    if "rate_hz" in ph.pins or ph.world.rate_hz is not None:
+        return round(ph.draw_new("rate_hz"), 1)
+    return DEFAULT_RATE_HZ[cfg.sensor_kind]
 
 
 def simulate(cfg: SimConfig) -> SimResult:
@@ -111,10 +123,13 @@ def simulate(cfg: SimConfig) -> SimResult:
         raise ValueError(f"unknown sensor kind {cfg.sensor_kind!r}; choose from {SENSOR_KINDS}")
     if cfg.setup not in SETUPS:
         raise ValueError(f"unknown setup {cfg.setup!r}; choose from {SETUPS}")
+    if cfg.world not in WORLDS:
+        raise ValueError(f"unknown world {cfg.world!r}; choose from {tuple(WORLDS)}")
     rng = np.random.default_rng(cfg.seed)
-    fs = float(cfg.rate_hz or DEFAULT_RATE_HZ[cfg.sensor_kind])
-    track, load_level = _track(rng, cfg, fs)
-    cols, n = _readings(rng, cfg, track, fs)
+    ph = Physics(WORLDS[cfg.world], cfg.pins, cfg.seed, cfg.setup)
+    fs = sample_rate_hz(cfg, ph)
+    track, load_level = _track(rng, cfg, fs, ph)
+    cols, n = _readings(rng, cfg, track, fs, ph)
     t_true = np.arange(n) / fs
     keep, ts, dropouts = transport_apply(rng, t_true, cfg, fs)
     data = pd.DataFrame({"time_s": ts[keep]})
@@ -125,7 +140,13 @@ def simulate(cfg: SimConfig) -> SimResult:
         device_model=f"simulated-{cfg.sensor_kind}",
         nominal_rate_hz=fs,
         body_site="upper back" if cfg.setup == "wall" else "glutes",
-        extra={"simulated": True, "setup": cfg.setup, "scenario": cfg.scenario, "seed": cfg.seed},
+        extra={
+            "simulated": True,
+            "setup": cfg.setup,
+            "scenario": cfg.scenario,
+            "seed": cfg.seed,
+            "world": cfg.world,
+        },
     )
     grid = np.arange(0, t_true[-1], 0.1)
     codes = np.concatenate(track.codes)[np.minimum((grid * fs).astype(int), n - 1)]
@@ -136,5 +157,10 @@ def simulate(cfg: SimConfig) -> SimResult:
         state_time_s=grid,
         state=np.asarray(STATES, dtype=object)[codes],
         config=cfg,
-        params={"rate_hz": fs, "dropouts": dropouts, "load_level_n": load_level},
+        params={
+            "rate_hz": fs,
+            "dropouts": dropouts,
+            "load_level_n": load_level,
+            "ball_radius_mm": ph.radius_m * 1000,
+        },
     )

@@ -9,9 +9,11 @@ from holdtrack.analysis.clean import (
     FRAME_S,
     SHORT_GAP_S,
     frames_make,
+    least_covering,
     moving_mean,
     runs_find,
     timestamps_clean,
+    window_range,
 )
 
 # ----------------------------------------------------------------------------- timestamps_clean
@@ -117,3 +119,17 @@ def test_moving_mean_of_one_frame_is_a_copy_and_works_per_column():
     x = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 50.0]])
     np.testing.assert_array_equal(moving_mean(x, 1), x)
     np.testing.assert_allclose(moving_mean(x, 3)[1], [3.0, 30.0])
+
+
+def test_window_range_is_the_range_of_each_forward_window_cut_at_the_end():
+    x = np.random.default_rng(3).normal(size=(97, 2))
+    for n in (1, 4, 10, 200):
+        want = np.array([np.ptp(x[i : i + n], axis=0) for i in range(len(x))])
+        np.testing.assert_allclose(window_range(x, n), want)
+
+
+def test_least_covering_is_the_least_of_the_windows_that_hold_each_frame():
+    r = np.random.default_rng(4).uniform(size=61)
+    for n in (1, 5, 13):
+        want = np.array([r[max(i - n + 1, 0) : i + 1].min() for i in range(len(r))])
+        np.testing.assert_allclose(least_covering(r, n), want)

@@ -35,33 +35,53 @@ def test_edges_refine_moves_a_hold_start_forward_to_where_the_load_reaches_its_r
     assert _spans(runs) == [("idle", 0, 95), ("hold", 95, 400)]
 
 
-def test_edges_refine_uses_the_tilt_angle_with_a_0_7_deg_margin_for_accelerometers():
-    def tilted(deg: float) -> list[tuple[str, int, int]]:
-        angle = np.zeros(400)
-        angle[292:] = np.radians(deg)
-        path = np.stack([0 * angle, np.sin(angle), np.cos(angle)], axis=1)
-        runs = [Run(0, 300, Label.HOLD), Run(300, 400, Label.ROLLING)]
-        edges_refine(runs, path_features("accel", path))
+@pytest.mark.parametrize(("kind", "margin_mm"), [("imu", 0.5), ("accel", 0.4)])
+def test_edges_refine_moves_an_imu_hold_end_to_where_the_contact_leaves_by_the_margin(
+    kind, margin_mm
+):
+    def moved(mm: float) -> list[tuple[str, int, int]]:
+        x = np.zeros(600)
+        x[292:] = mm
+        runs = [Run(0, 300, Label.HOLD), Run(300, 600, Label.ROLLING)]
+        edges_refine(runs, path_features(kind, np.stack([x, 0 * x, 0 * x], axis=1)))
         return _spans(runs)
 
-    assert tilted(1.0) == [("hold", 0, 292), ("rolling", 292, 400)]
-    assert tilted(0.5) == [("hold", 0, 300), ("rolling", 300, 400)]
+    assert moved(margin_mm + 0.2) == [("hold", 0, 292), ("rolling", 292, 600)]
+    assert moved(margin_mm - 0.2) == [("hold", 0, 300), ("rolling", 300, 600)]
 
 
-def test_edges_refine_leaves_gyro_imu_edges_alone():
-    path = np.zeros(400)
-    path[292:] = 30.0
-    runs = [Run(0, 300, Label.HOLD), Run(300, 400, Label.ROLLING)]
-    edges_refine(runs, path_features("imu", path))
-    assert _spans(runs) == [("hold", 0, 300), ("rolling", 300, 400)]
+def test_edges_refine_an_imu_edge_is_where_the_rise_out_of_the_range_began():
+    x = np.zeros(600)
+    x[305:320] = np.linspace(0.0, 3.0, 15)  # the contact leaves frame 305 for 306
+    x[320:] = 3.0
+    runs = [Run(0, 315, Label.HOLD), Run(315, 600, Label.ROLLING)]
+    edges_refine(runs, path_features("imu", np.stack([x, 0 * x, 0 * x], axis=1)))
+    assert _spans(runs) == [("hold", 0, 306), ("rolling", 306, 600)]
 
 
-def test_edges_refine_skips_holds_shorter_than_three_search_spans_of_3_s():
+def test_edges_refine_beside_an_idle_ball_takes_its_reference_5_s_inside_the_edge():
+    # The body's fading signal placed the end 4 s late; the ball was let go at frame 260.
+    x = np.zeros(600)
+    x[260:] = 2.0
+    runs = [Run(0, 300, Label.HOLD), Run(300, 600, Label.IDLE)]
+    edges_refine(runs, path_features("imu", np.stack([x, 0 * x, 0 * x], axis=1)))
+    assert _spans(runs) == [("hold", 0, 260), ("idle", 260, 600)]
+    runs = [Run(0, 300, Label.HOLD), Run(300, 600, Label.ROLLING)]  # reference 1 s inside
+    edges_refine(runs, path_features("imu", np.stack([x, 0 * x, 0 * x], axis=1)))
+    assert _spans(runs) == [("hold", 0, 300), ("rolling", 300, 600)]
+
+
+def test_edges_refine_skips_holds_too_short_for_a_2_s_reference_stretch():
     load = _breathing_load(200)
-    load[82:] = 0.5
-    runs = [Run(0, 89, Label.HOLD), Run(89, 200, Label.ROLLING)]
+    load[32:] = 0.5
+    runs = [Run(0, 39, Label.HOLD), Run(39, 200, Label.ROLLING)]  # reference 1.5 to 1.9 s
     edges_refine(runs, path_features("force", load))
-    assert _spans(runs) == [("hold", 0, 89), ("rolling", 89, 200)]
+    assert _spans(runs) == [("hold", 0, 39), ("rolling", 39, 200)]
+    runs = [Run(0, 71, Label.HOLD), Run(71, 200, Label.ROLLING)]  # reference 1.5 to 3.5 s
+    load = _breathing_load(200)
+    load[64:] = 0.5
+    edges_refine(runs, path_features("force", load))
+    assert _spans(runs) == [("hold", 0, 64), ("rolling", 64, 200)]
 
 
 def test_edges_refine_moves_a_hold_end_forward_up_to_3_s_but_no_further():

@@ -10,10 +10,20 @@ from holdtrack.analysis.features import (
     CARRIED_LIN_ACC_MS2,
     Features,
     carried_flags,
+    contact_speed,
+    contact_step,
+    contact_travel,
     features_imu,
     features_load,
 )
-from holdtrack.analysis.kinds import KINDS
+from holdtrack.analysis.kinds import (
+    BALL_RADIUS_MM,
+    KINDS,
+    STEP_FLANK_S,
+    STEP_GAP_S,
+    TRAVEL_ON_MM,
+    TRAVEL_WINDOW_S,
+)
 from holdtrack.analysis.schema import G_MS2
 
 NOISE = {"gyro_dps": 0.05, "acc_deg": 0.01}  # per-frame sensor noise the features are told
@@ -109,9 +119,46 @@ def _turn(kind: str, degrees: float) -> Features:
 
 
 @pytest.mark.parametrize("kind", ["imu", "accel"])
-def test_net_change_of_an_imu_turn_is_its_angle_in_degrees(kind):
-    assert _turn(kind, 30.0).net_change(100, 110) == pytest.approx(30.0, abs=0.5)
-    assert _turn(kind, 5.0).net_change(100, 110) == pytest.approx(5.0, abs=0.5)
+def test_net_change_of_an_imu_turn_is_the_contact_travel_in_mm(kind):
+    for deg in (30.0, 5.0):
+        mm = np.radians(deg) * BALL_RADIUS_MM  # arc (gyro); the chord (tilt) is within 0.1 mm
+        assert _turn(kind, deg).net_change(100, 110) == pytest.approx(mm, abs=0.3)
+
+
+def _contact(x_mm: np.ndarray) -> np.ndarray:
+    return np.stack([x_mm, 0 * x_mm, 0 * x_mm], axis=1)
+
+
+def test_contact_travel_keeps_deep_breathing_under_the_threshold_and_rolling_above():
+    t = _t(120)
+    deep = 3.0 * np.sin(2 * np.pi * (6 / 60) * t)  # 6 mm per breath at 6 breaths/min
+    assert contact_travel(_contact(deep), TRAVEL_WINDOW_S).max() < TRAVEL_ON_MM
+    stroke = 25.0 * np.sin(2 * np.pi * 0.1 * t)  # a 5 cm stroke every 10 s
+    assert contact_travel(_contact(stroke), TRAVEL_WINDOW_S).min() > TRAVEL_ON_MM
+
+
+def test_contact_travel_of_a_frame_is_the_stillest_window_that_holds_it():
+    x = np.zeros(300)
+    x[150:] = np.linspace(0, 100, 150)  # still for 15 s, then moving 6.7 mm/s
+    travel = contact_travel(_contact(x), 6.0)
+    assert travel[:150].max() == pytest.approx(0.0)  # a still window ends at every still frame
+    assert travel[250] == pytest.approx(59 * 100 / 149, rel=0.01)  # any 6 s window moves 40 mm
+    assert travel[-1] == pytest.approx(
+        travel[250]
+    )  # the session's end does not make a moving ball still
+
+
+def test_contact_step_reads_a_10_mm_move_through_deep_breathing():
+    t = _t(60)
+    x = 3.0 * np.sin(2 * np.pi * (15 / 60) * t) + np.where(t >= 30, 10.0, 0.0)
+    step = contact_step(_contact(x), STEP_FLANK_S, STEP_GAP_S)
+    assert step[295:305].max() == pytest.approx(10.0, abs=0.8)
+    assert step[:200].max() < 2.0  # breathing alone: flank means barely differ
+
+
+def test_contact_speed_is_the_mean_speed_over_a_second():
+    x = np.arange(200) * FRAME_S * 4.0  # 4 mm/s
+    assert contact_speed(_contact(x))[20:180] == pytest.approx(np.full(160, 4.0))
 
 
 def test_net_change_of_a_load_is_its_deepest_dip_relative_to_the_higher_flank():

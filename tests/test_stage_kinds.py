@@ -15,30 +15,34 @@ def test_kinds_table_has_one_entry_per_sensor_kind_of_the_schema():
     assert all(p.name == k for k, p in KINDS.items())
 
 
-def test_motion_sensors_have_degree_units_and_load_sensors_load_units():
+def test_motion_sensors_have_mm_units_and_load_sensors_load_units():
     for p in KINDS.values():
-        assert (p.motion_on_deg_s is not None) == p.is_motion_sensor
+        assert (p.motion_on_mm is not None) == p.is_motion_sensor
         assert (p.motion_on_pct_s is not None) == (not p.is_motion_sensor)
-        assert (p.reposition_min_deg is not None) == p.is_motion_sensor
-        assert (p.edge_margin_deg is not None) == p.is_motion_sensor
+        assert (p.reposition_min_mm is not None) == p.is_motion_sensor
+        assert (p.edge_margin_mm is not None) == p.is_motion_sensor
+        assert (p.travel_window_s is not None) == p.is_motion_sensor
+        assert (p.micro_speed_mm_s is not None) == p.is_motion_sensor
         assert (p.path_kind == "load_rel") == (not p.is_motion_sensor)
         assert (p.body_evidence == "loaded_share") == (not p.is_motion_sensor)
         assert (p.breathing_method == "tilt") == p.is_motion_sensor
 
 
-def test_only_the_gyro_imu_skips_edge_refinement():
-    assert [k for k, p in KINDS.items() if not p.refine_edges] == ["imu"]
+def test_every_kind_refines_its_hold_edges_and_only_imus_backtrack_to_where_a_rise_began():
+    assert all(p.refine_edges for p in KINDS.values())
+    assert [k for k, p in KINDS.items() if p.edge_backtrack] == ["imu", "accel"]
     assert [k for k, p in KINDS.items() if p.has_gyro] == ["imu"]
 
 
-def test_repositions_are_18_deg_with_a_gyro_14_deg_tilt_only_and_a_22_pct_load_dip():
-    assert KINDS["imu"].reposition_min == 18.0
-    assert KINDS["accel"].reposition_min == 14.0
-    assert KINDS["force"].reposition_min == KINDS["pressure"].reposition_min == 0.22
+def test_repositions_move_the_contact_7_5_mm_with_a_gyro_6_5_mm_tilt_only_or_dip_the_load_24_pct():
+    assert KINDS["imu"].reposition_min == 7.5
+    assert KINDS["accel"].reposition_min == 6.5
+    assert KINDS["force"].reposition_min == KINDS["pressure"].reposition_min == 0.24
 
 
-def test_movement_thresholds_are_5_deg_s_gyro_3_deg_s_tilt_and_5_pct_s_load():
-    assert [KINDS[k].motion_on for k in SENSOR_KINDS] == [5.0, 3.0, 5.0, 5.0]
+def test_imus_move_when_the_contact_ranges_9_mm_in_every_6_s_window_loads_at_5_pct_s():
+    assert [KINDS[k].motion_on for k in SENSOR_KINDS] == [9.0, 9.0, 5.0, 5.0]
+    assert KINDS["imu"].travel_window_s == KINDS["accel"].travel_window_s == 6.0
 
 
 def test_load_motion_window_is_its_smoothing_of_3_s():
@@ -76,4 +80,4 @@ def test_a_params_entry_with_both_units_of_a_threshold_is_rejected():
 
 def test_kinds_params_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
-        KINDS["imu"].motion_on_deg_s = 1.0  # type: ignore[misc]
+        KINDS["imu"].motion_on_mm = 1.0  # type: ignore[misc]

@@ -67,7 +67,7 @@ def test_runs_cut_absorbs_moves_of_2_frames_but_keeps_3():
     ]
 
 
-@pytest.mark.parametrize(("kind", "absorbed"), [("imu", 10), ("accel", 10), ("force", 20)])
+@pytest.mark.parametrize(("kind", "absorbed"), [("imu", 32), ("accel", 32), ("force", 20)])
 def test_runs_cut_absorbs_pauses_up_to_half_a_second_plus_half_the_motion_window(kind, absorbed):
     def cut(pause: int) -> list[tuple[str, int, int]]:
         return _cut(runs_cut(_feat(kind, 200, moving=[(50, 80), (80 + pause, 120)])))
@@ -77,18 +77,18 @@ def test_runs_cut_absorbs_pauses_up_to_half_a_second_plus_half_the_motion_window
 
 
 def test_runs_cut_gap_frames_are_gap_runs_whatever_the_motion():
-    feat = _feat("imu", 100, moving=[(30, 70)], gaps=[(40, 50)])
+    feat = _feat("imu", 200, moving=[(50, 90)], gaps=[(60, 70)])
     assert _cut(runs_cut(feat)) == [
-        ("still", 0, 30),
-        ("move", 30, 40),
-        ("gap", 40, 50),
-        ("move", 50, 70),
-        ("still", 70, 100),
+        ("still", 0, 50),
+        ("move", 50, 60),
+        ("gap", 60, 70),
+        ("move", 70, 90),
+        ("still", 90, 200),
     ]
 
 
 def test_runs_cut_a_move_mostly_carried_is_carried():
-    feat = _feat("imu", 100, moving=[(20, 40), (60, 80)], carried=[(20, 31), (60, 70)])
+    feat = _feat("imu", 200, moving=[(40, 60), (100, 120)], carried=[(40, 51), (100, 110)])
     assert [str(r.label) for r in runs_cut(feat)] == ["still", "carried", "still", "move", "still"]
 
 

@@ -7,6 +7,7 @@ import pytest
 from constructed import FPS, path_features
 
 from holdtrack.analysis.features import Features
+from holdtrack.analysis.kinds import KINDS
 from holdtrack.analysis.runs import Label, Run
 from holdtrack.analysis.schema import STATES
 from holdtrack.analysis.states import (
@@ -15,6 +16,7 @@ from holdtrack.analysis.states import (
     _resolve,
     gap_label,
     label_moves,
+    move_frames,
     pass_bridge_gaps,
     pass_micro_by_context,
     pass_quiet_between_loaded,
@@ -233,18 +235,17 @@ def _move_label(feat: Features, move_frames: int = 10) -> str:
     return str(runs[1].label)
 
 
-@pytest.mark.parametrize(("kind", "limit_deg"), [("imu", 18.0), ("accel", 14.0)])
-def test_label_moves_a_short_move_turning_the_ball_past_the_kinds_limit_is_a_reposition(
-    kind, limit_deg
+@pytest.mark.parametrize(("kind", "limit_mm"), [("imu", 7.5), ("accel", 6.5)])
+def test_label_moves_a_short_move_carrying_the_contact_past_the_kinds_limit_is_a_reposition(
+    kind, limit_mm
 ):
-    def turned(deg: float) -> Features:
-        angle = np.radians(np.concatenate([np.zeros(105), np.full(105, deg)]))
-        if kind == "imu":
-            return path_features(kind, np.degrees(angle))  # integrated rotation, deg
-        return path_features(kind, np.stack([0 * angle, np.sin(angle), np.cos(angle)], axis=1))
+    def moved(mm: float) -> Features:
+        x = np.concatenate([np.zeros(105), np.full(105, mm)])
+        return path_features(kind, np.stack([x, 0 * x, 0 * x], axis=1))  # contact, mm
 
-    assert _move_label(turned(limit_deg + 0.5)) == "reposition"
-    assert _move_label(turned(limit_deg - 0.5)) == "micro"
+    assert KINDS[kind].reposition_min == limit_mm
+    assert _move_label(moved(limit_mm + 0.3)) == "reposition"
+    assert _move_label(moved(limit_mm - 0.3)) == "micro"
 
 
 @pytest.mark.parametrize("kind", ["force", "pressure"])
@@ -258,11 +259,22 @@ def test_label_moves_a_short_move_easing_the_load_by_22_pct_or_more_is_a_reposit
     assert _move_label(dipped(0.19)) == "micro"
 
 
-@pytest.mark.parametrize(("kind", "longest_frames"), [("imu", 50), ("force", 70)])
+@pytest.mark.parametrize(("kind", "longest_frames"), [("imu", 95), ("force", 70)])
 def test_label_moves_a_move_longer_than_4_s_plus_the_motion_window_is_rolling(kind, longest_frames):
-    still = path_features(kind, np.ones(300))
+    still = path_features(kind, np.ones((300, 3)) if kind == "imu" else np.ones(300))
     assert _move_label(still, longest_frames) == "micro"
     assert _move_label(still, longest_frames + 1) == "rolling"
+
+
+def test_move_frames_of_an_imu_count_only_frames_where_the_contact_ranges_widely():
+    feat = path_features("imu", np.zeros((300, 3)))
+    feat.step = np.zeros(300)
+    feat.motion = np.zeros(300)
+    feat.motion[100:130] = 20.0  # 3 s of wide travel inside a 12 s move run (the step's flanks)
+    run = Run(90, 210, L.MOVE)
+    assert move_frames(feat, run) == 30
+    label_moves([run], feat, FPS)
+    assert run.label != L.ROLLING
 
 
 # ----------------------------------------------------------------------------- whole stage
