@@ -76,6 +76,7 @@ SLOW_CUTOFF_HZ = 0.05  # wander: position or load slower than this
 MIN_PARTS_FRAMES = 30  # holds this short get no wander or tremble
 MIN_BURST_FRAMES = 2  # a small move inside a hold lasts at least this long
 BURST_SPAN_FRAMES = 5  # net displacement of a small move: means over this many frames around
+MICRO_OVER_BREATHING = 2.0  # IMUs: a small move is this much faster than the hold's median
 
 
 def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
@@ -109,11 +110,14 @@ def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
 def small_moves(feat: Features, a: int, b: int, ok: np.ndarray) -> tuple[int, float]:
     """Small moves inside hold frames [a, b): their count and summed net displacement.
 
-    A small move is a burst of contact speed above the kind's ``micro_speed_mm_s`` (IMUs) or
-    of load change above its movement threshold (load sensors).
+    A small move is a burst of contact speed above the kind's ``micro_speed_mm_s`` and well
+    above the hold's own breathing (IMUs), or of load change above its movement threshold.
     """
     if feat.speed is not None:
-        moving = (feat.speed[a:b] > feat.params.micro_speed_mm_s) & ok
+        speed = feat.speed[a:b]
+        floor = feat.params.micro_speed_mm_s or 0.0
+        level = float(np.median(speed[ok])) if ok.any() else 0.0
+        moving = (speed > max(floor, MICRO_OVER_BREATHING * level)) & ok
     else:
         moving = (feat.motion[a:b] > feat.params.motion_on) & ok
     spans = [(a + s, a + e) for s, e in runs_find(moving) if e - s >= MIN_BURST_FRAMES]

@@ -161,8 +161,8 @@ KINDS: dict[str, KindParams] = {
         load_floor_min_pa=None,
         load_baseline_percentile=None,
         breathing_method="tilt",
-        tremble_band_hz=(0.5, 2.0),
-        steadiness_parts=(("moves_per_min", 1.0, 1.0), ("tremble", 1.0, 0.08)),
+        tremble_band_hz=(1.0, 3.0),
+        steadiness_parts=(("moves_per_min", 1.0, 4.6), ("tremble", 1.0, 0.032)),
     ),
     "accel": KindParams(
         name="accel",
@@ -193,8 +193,8 @@ KINDS: dict[str, KindParams] = {
         load_floor_min_pa=None,
         load_baseline_percentile=None,
         breathing_method="tilt",
-        tremble_band_hz=(0.5, 2.0),
-        steadiness_parts=(("wander", 1.0, 0.94), ("tremble", 1.0, 0.075)),
+        tremble_band_hz=(1.0, 3.0),
+        steadiness_parts=(("wander", 1.0, 1.2), ("tremble", 1.0, 0.032)),
     ),
     "force": KindParams(
         name="force",

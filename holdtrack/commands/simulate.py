@@ -46,7 +46,38 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--packet-loss", type=share, metavar="SHARE", help="share of radio packets lost, 0 to 1"
     )
+    p.add_argument(
+        "--world",
+        choices=("default", "wide"),
+        default="default",
+        help="ranges of the physical quantities (docs/simulator.md)",
+    )
+    p.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="QUANTITY=VALUE",
+        help="fix one physical quantity, e.g. breath_depth_mm=6 (repeatable)",
+    )
     p.add_argument("--sample-set", type=Path, metavar="DIR", help="regenerate the sample set")
+
+
+def pins_parse(items: list[str]) -> dict[str, float]:
+    """``QUANTITY=VALUE`` options as pins; a clear error names a bad one and the known names."""
+    from holdtrack.simulation.world import QUANTITIES
+
+    pins: dict[str, float] = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        if name not in QUANTITIES:
+            raise CliError(
+                f"simulate: --pin {item}: unknown quantity; known: {', '.join(QUANTITIES)}"
+            )
+        try:
+            pins[name] = float(value)
+        except ValueError:
+            raise CliError(f"simulate: --pin {item}: the value is not a number") from None
+    return pins
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rate_hz=args.rate,
         packet_loss=args.packet_loss,
+        world=args.world,
+        pins=pins_parse(args.pin),
     )
     sim = simulate(cfg)
     save_session(sim.session, args.out)
