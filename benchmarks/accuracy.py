@@ -191,15 +191,45 @@ def table_print(table: dict[str, dict[str, Any]], keys: list[str] | None = None)
         print(key.ljust(28) + "".join(vals))
 
 
+README_ROWS = (
+    ("hold F1", "f1", "{:.3f}"),
+    ("hold precision", "precision", "{:.3f}"),
+    ("hold recall", "recall", "{:.3f}"),
+    ("duration error, median of abs, s", "duration_abs_err_median_s", "{:.2f}"),
+    ("duration error, 95th percentile of abs, s", "duration_abs_err_p95_s", "{:.2f}"),
+    ("rolling seconds labelled hold", "rolling_labelled_hold", "{:.1%}"),
+    ("per-second state accuracy", "state_accuracy", "{:.3f}"),
+    ("breathing rate, mean abs error, breaths/min", "breathing_mae_bpm", "{:.2f}"),
+    ("holds with a breathing rate", "breathing_coverage", "{:.0%}"),
+    ("steadiness vs true fidgeting, Spearman rho", "steadiness_spearman", "{:.2f}"),
+)
+
+
+def markdown(table: dict[str, dict[str, Any]]) -> str:
+    """The README's table: metrics by sensor kind and over all, then hold F1 per setup."""
+    cols = [*SENSOR_KINDS, "all"]
+    lines = ["| metric | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for label, key, fmt in README_ROWS:
+        cells = [fmt.format(table[c][key]).replace("%", " %") for c in cols]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for setup in SETUPS:
+        cells = [
+            f"{table[f'{k}/{setup}']['f1']:.3f}" for k in SENSOR_KINDS if f"{k}/{setup}" in table
+        ]
+        lines.append(f"| hold F1, {setup} | " + " | ".join(cells) + " | |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print a table per sensor kind (and kind and setup)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--world", choices=tuple(WORLDS), default="default")
-    ap.add_argument("--seeds", type=int, default=18, help="sessions per sensor kind")
+    ap.add_argument("--seeds", type=int, default=50, help="sessions per sensor kind")
     ap.add_argument("--first-seed", type=int, help="first seed (default: the held-out set)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write all results here")
     ap.add_argument("--worst", type=int, default=0, help="list the N worst sessions")
+    ap.add_argument("--markdown", action="store_true", help="also print the README's table")
     args = ap.parse_args(argv)
     first = args.first_seed if args.first_seed is not None else EVAL_FIRST_SEED[args.world]
     cfgs = configs(args.seeds, first, args.world)
@@ -207,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = list(ex.map(evaluate_one, cfgs, chunksize=2))
     table = tables(rows)
     table_print(table)
+    if args.markdown:
+        print(markdown(table))
     if args.worst:
         bad = sorted(
             rows, key=lambda r: r["n_true"] + r["n_found"] - 2 * r["n_match"], reverse=True

@@ -45,9 +45,8 @@ class _Writer:
         """A move to a new spot, or (wide world) sometimes a brief shift of posture."""
         ph = self.ph
         if ph is not None and ph.chance(ph.world.shift_share):
-            lo, hi = ph.world.shift_s
-            self.out.append(Activity("reposition", ph.draw_new("shift_s") if lo != hi else lo,
-                                     "reposition", {"shift": True}))  # fmt: skip
+            shift_s = ph.draw_new("shift_s")
+            self.out.append(Activity("reposition", shift_s, "reposition", {"shift": True}))
             return
         self.add("reposition", 1.0, 3.0, "reposition")
 

@@ -1,7 +1,8 @@
 """Physically modelled, labelled therapy-ball sessions for demos, tests and benchmarks.
 
-A 6.5 cm ball moves through a script of activities (``script``): idle, carried, settling,
-rolling, holds (``holding``) and repositions (``motion``). Sensor models (``sensors``) derive
+A ball (6.5 cm unless the world says otherwise) moves through a script of activities
+(``script``): idle, carried, settling, rolling, holds (``holding``) and repositions
+(``motion``). Sensor models (``sensors``) derive
 what an IMU in the ball, a force sensor under it or a barometer inside it would measure, and
 the radio model (``transport``) packs, delays and loses samples. Ground truth (``truth``)
 follows the contract's states.

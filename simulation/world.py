@@ -44,7 +44,7 @@ class World:
     shift_s: Range  # duration of a shift of posture
     rate_hz: Range | None  # sample rate; None: the sensor kind's default rate
     noise_gain: Range  # sensor noise relative to a typical part
-    gyro_bias_dps: Range  # constant gyroscope bias (each axis, absolute)
+    gyro_bias_dps: Range  # spread (SD) of the constant gyroscope bias of each axis
     lever_mm: Range  # sensor distance from the ball centre
 
 
@@ -125,10 +125,9 @@ class Physics:
 
     def draw_new(self, name: str) -> float:
         """A value of ``name`` from the second stream; no draw when the range is one value."""
-        if name in self.pins:
-            return self.pins[name]
         lo, hi = getattr(self.world, name)
-        return float(lo) if lo == hi else float(self.extra.uniform(lo, hi))
+        value = float(lo) if lo == hi else float(self.extra.uniform(lo, hi))
+        return self.pins.get(name, value)  # drawn all the same: a pin moves no other draw
 
     def chance(self, share: float) -> bool:
         """True with probability ``share`` (second stream; never drawn when share is 0)."""
