@@ -112,25 +112,26 @@ class KindParams:
         return _either("load_floor_min", self.load_floor_min_n, self.load_floor_min_pa)
 
 
-# The contract: 1 cm of contact travel ~ 18 deg. An accelerometer sees only the tilt part of a
-# turn, so a diagonal 1.5 cm move up a wall can show as little as ~13 deg; micro-adjustments
-# stay < 14 deg.
-# Load sensors: rolling swings the load by tens of percent, breathing by a few; a 3 s moving
-# standard deviation tells them apart and stays local. A reposition eases the load by > 22 %.
-# Refining the edges of an IMU with a gyroscope measured worse: its own edges are sharp already.
-# Steadiness parts were chosen on simulated holds (tuning seeds) by rank correlation with the
-# true amount of fidgeting.
+# Thresholds were chosen on simulated sessions of both worlds (tuning seeds; docs/simulator.md).
 # IMUs: a hold keeps the contact within a few millimetres (deep breaths move it up to ~6 mm,
 # sway and settling creep add a little); rolling moves it centimetres, back and forth. A frame
 # is still when some 6 s window around it keeps the contact's range under 9 mm.
 TRAVEL_ON_MM = 9.0
 TRAVEL_WINDOW_S = 6.0
-# A step to a new spot: the contact's means over 4 s flanks either side of a 3 s move differ by
-# more than REPOSITION_MIN_MM; such a step is seen while the flanks straddle it.
+# A step to a new spot: the contact's means over 4 s flanks either side of the move (1.5 s left
+# out each side) differ by the kind's ``reposition_min_mm``; the step is seen while the flanks
+# straddle it. Two micro-adjustments at once can move the contact ~9 mm, so the gyro IMU asks
+# for 9 mm; an accelerometer sees only the tilt part of a move (a diagonal move up a wall
+# shows about half), so it asks for 6.5 mm.
 STEP_FLANK_S = 4.0
 STEP_GAP_S = 1.5
 STEP_RUN_S = STEP_FLANK_S + STEP_GAP_S
-REPOSITION_MIN_MM = 6.5  # a micro-adjustment moves the contact by less
+# Load sensors: rolling swings the load by tens of percent, breathing by a few; a 3 s moving
+# standard deviation tells them apart and stays local. A reposition eases the load by > 24 %.
+# Hold edges: IMU edges are traced back to where the rise out of the hold's range began; beside
+# an idle ball the reference starts 5 s inside, past the settling of the body getting off.
+# Steadiness parts were chosen on simulated holds (tuning seeds) by rank correlation with the
+# true amount of fidgeting; their typical values are the median hold's.
 KINDS: dict[str, KindParams] = {
     "imu": KindParams(
         name="imu",
@@ -143,7 +144,7 @@ KINDS: dict[str, KindParams] = {
         motion_smooth_frames=1,
         motion_window_s=STEP_RUN_S,
         travel_window_s=TRAVEL_WINDOW_S,
-        reposition_min_mm=7.5,
+        reposition_min_mm=9.0,
         reposition_min_load_dip=None,
         micro_speed_mm_s=2.8,
         refine_edges=True,

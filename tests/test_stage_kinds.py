@@ -34,8 +34,8 @@ def test_every_kind_refines_its_hold_edges_and_only_imus_backtrack_to_where_a_ri
     assert [k for k, p in KINDS.items() if p.has_gyro] == ["imu"]
 
 
-def test_repositions_move_the_contact_7_5_mm_with_a_gyro_6_5_mm_tilt_only_or_dip_the_load_24_pct():
-    assert KINDS["imu"].reposition_min == 7.5
+def test_repositions_move_the_contact_9_mm_with_a_gyro_6_5_mm_tilt_only_or_dip_the_load_24_pct():
+    assert KINDS["imu"].reposition_min == 9.0
     assert KINDS["accel"].reposition_min == 6.5
     assert KINDS["force"].reposition_min == KINDS["pressure"].reposition_min == 0.24
 

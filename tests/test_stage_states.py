@@ -235,7 +235,7 @@ def _move_label(feat: Features, move_frames: int = 10) -> str:
     return str(runs[1].label)
 
 
-@pytest.mark.parametrize(("kind", "limit_mm"), [("imu", 7.5), ("accel", 6.5)])
+@pytest.mark.parametrize(("kind", "limit_mm"), [("imu", 9.0), ("accel", 6.5)])
 def test_label_moves_a_short_move_carrying_the_contact_past_the_kinds_limit_is_a_reposition(
     kind, limit_mm
 ):
