@@ -19,6 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 DECAY_TOLERANCE = 1e-18  # the impulse response is run out until it falls this far
+MAX_KEPT_RESPONSES = 64  # frequency responses kept per design (one per transform length)
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,16 +31,14 @@ class Butterworth:
     gain: float
     pad_frames: int  # odd extension at each end, as sosfiltfilt's default
     decay_frames: int  # the impulse response is below DECAY_TOLERANCE after this many frames
+    dc_gain: float  # gain at 0 Hz (exactly 0 for a band-pass)
     _responses: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-
-    @property
-    def dc_gain(self) -> float:
-        """Gain at 0 Hz (exactly 0 for a band-pass)."""
-        return float(np.real(self.gain * np.prod(1 - self.zeros) / np.prod(1 - self.poles)))
 
     def response(self, nfft: int) -> np.ndarray:
         """Frequency response at the ``nfft // 2 + 1`` bins of a real FFT of length ``nfft``."""
         if nfft not in self._responses:
+            if len(self._responses) >= MAX_KEPT_RESPONSES:
+                self._responses.clear()
             z = np.exp(2j * np.pi * np.arange(nfft // 2 + 1) / nfft)
             h = np.full(len(z), self.gain, dtype=complex)
             for q in self.zeros:
@@ -72,7 +71,8 @@ def butterworth(order: int, cutoff_hz: float | tuple[float, float], fs_hz: float
     decay = int(math.ceil(1.25 * math.log(DECAY_TOLERANCE) / math.log(radius))) + 8
     sections, odd = divmod(len(digital_poles), 2)  # an odd order leaves one first-order section
     pad = 3 * (2 * (sections + odd) + 1 - odd)
-    return Butterworth(digital_zeros, digital_poles, gain, pad, decay)
+    dc = float(np.real(gain * np.prod(1 - digital_zeros) / np.prod(1 - digital_poles)))
+    return Butterworth(digital_zeros, digital_poles, gain, pad, decay, dc)
 
 
 def filtfilt(design: Butterworth, x: np.ndarray) -> np.ndarray:
@@ -96,8 +96,12 @@ def filtfilt(design: Butterworth, x: np.ndarray) -> np.ndarray:
 def _one_pass(x: np.ndarray, h: np.ndarray, nfft: int, dc: float) -> np.ndarray:
     """One causal pass along rows, started in the steady state of each row's first value."""
     x0 = x[:, :1]
-    y = np.fft.irfft(np.fft.rfft(x - x0, nfft) * h, nfft)[:, : x.shape[1]]
-    return y + dc * x0
+    spectrum = np.fft.rfft(x - x0, nfft)
+    spectrum *= h
+    y = np.fft.irfft(spectrum, nfft)[:, : x.shape[1]]
+    if dc:
+        y += dc * x0
+    return y
 
 
 @cache
@@ -153,25 +157,29 @@ def running_median(x: np.ndarray, width: int) -> np.ndarray:
         [np.repeat(rows[:, :1], before, 1), rows, np.repeat(rows[:, -1:], width - 1 - before, 1)],
         axis=1,
     )
-    starts = np.arange(n, dtype=np.int64) + padded.shape[1] * np.arange(len(rows))[:, None]
-    seq = padded.ravel()
-    order = np.argsort(seq)  # ties may come in any order: their values are the same
-    picked = order[_kth_in_windows(order, starts.ravel(), width, before)]
-    return seq[picked].reshape(rows.shape).T.reshape(x.shape)
+    m = padded.shape[1]
+    dtype = np.int32 if len(rows) * m < 2**31 - 1 else np.int64
+    order = np.argsort(padded, axis=1).astype(dtype)  # ties in any order: their values are equal
+    ranks = np.empty_like(order)  # each channel's values as their ranks in that channel
+    np.put_along_axis(ranks, order, np.arange(m, dtype=dtype)[None, :], axis=1)
+    starts = (np.arange(n, dtype=dtype) + np.arange(len(rows), dtype=dtype)[:, None] * m).ravel()
+    kth = _kth_in_windows(ranks.ravel(), m, starts, width, before).reshape(len(rows), n)
+    picked = np.take_along_axis(order, kth, axis=1)
+    return np.take_along_axis(padded, picked, axis=1).T.reshape(x.shape)
 
 
-def _kth_in_windows(order: np.ndarray, starts: np.ndarray, width: int, k: int) -> np.ndarray:
-    """Rank of the ``k``-th smallest (from 0) of each window [start, start + width) of a
-    sequence whose ascending order is ``order``; one pass per bit of the rank."""
-    size = len(order)
-    dtype = np.int32 if size < 2**31 - 1 else np.int64
-    cur = np.empty(size, dtype=dtype)
-    cur[order] = np.arange(size, dtype=dtype)  # the sequence in rank space
-    bounds = np.stack([starts, starts + width]).astype(dtype)  # each window's [lo, hi)
+def _kth_in_windows(
+    seq: np.ndarray, n_ranks: int, starts: np.ndarray, width: int, k: int
+) -> np.ndarray:
+    """The ``k``-th smallest (from 0) of each window [start, start + width) of a sequence of
+    ranks below ``n_ranks``; one pass over the sequence per bit of a rank."""
+    dtype = seq.dtype.type
+    cur = seq
+    bounds = np.stack([starts, starts + dtype(width)])  # each window's [lo, hi)
     kth = np.full(len(starts), k, dtype=dtype)
     rank = np.zeros(len(starts), dtype=dtype)
-    zeros_before = np.zeros(size + 1, dtype=dtype)
-    for bit in range(max(size - 1, 1).bit_length() - 1, -1, -1):
+    zeros_before = np.zeros(len(seq) + 1, dtype=dtype)
+    for bit in range(max(n_ranks - 1, 1).bit_length() - 1, -1, -1):
         one = (cur & dtype(1 << bit)).astype(bool)
         zero = ~one
         np.cumsum(zero, out=zeros_before[1:])

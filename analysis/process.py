@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from holdtrack.analysis.clean import FRAME_S, frames_make, timestamps_clean
 from holdtrack.analysis.features import Features, features_imu, features_load, sample_noise
@@ -23,7 +23,11 @@ from holdtrack.analysis.schema import (
 from holdtrack.analysis.states import states_classify
 from holdtrack.analysis.summary import session_summarise
 
-DETECTOR_VERSION = "1"
+if TYPE_CHECKING:
+    import pandas as pd
+
+DETECTOR_VERSION = "2"
+Samples = Mapping[str, np.ndarray]  # column name -> values, as a session's ``samples`` gives
 
 
 @dataclass
@@ -54,13 +58,20 @@ class SessionAnalysis:
         )
 
 
-def session_features(data: pd.DataFrame, kind: str) -> Features:
+def sample_columns(data: pd.DataFrame | Samples) -> dict[str, np.ndarray]:
+    """Every column of a DataFrame or a mapping of columns as a numpy array (no copies)."""
+    if isinstance(data, Mapping):
+        return {str(c): np.asarray(v) for c, v in data.items()}
+    return {str(c): data[c].to_numpy() for c in data.columns}
+
+
+def session_features(data: pd.DataFrame | Samples, kind: str) -> Features:
     """Clean timestamps, frame the samples and compute the frame features for ``kind``."""
-    t_raw = data["time_s"].to_numpy(np.float64)
-    t, tinfo = timestamps_clean(t_raw)
-    cols = SENSOR_COLUMNS[kind]
-    values = data.loc[:, list(cols)].to_numpy(np.float64)
+    columns = sample_columns(data)
+    t, tinfo = timestamps_clean(np.asarray(columns["time_s"], dtype=np.float64))
+    values = [np.asarray(columns[c], dtype=np.float64) for c in SENSOR_COLUMNS[kind]]
     ft, fv, finfo = frames_make(t, values, FRAME_S)
+    del t
     gap = finfo["gap"]
     period = tinfo["sample_period_s"]
     spf = max(FRAME_S / period, 1.0) if np.isfinite(period) and period > 0 else 1.0
@@ -74,43 +85,42 @@ def session_features(data: pd.DataFrame, kind: str) -> Features:
     return feat
 
 
-def imu_noise(values: np.ndarray, spf: float, params: KindParams) -> dict[str, float]:
+def imu_noise(values: list[np.ndarray], spf: float, params: KindParams) -> dict[str, float]:
     """Per-frame sensor noise of an IMU: tilt (``acc_deg``) and, with a gyro, ``gyro_dps``.
 
-    Measured on the raw samples and divided by sqrt(samples per frame), as framing averages.
+    Measured on the raw sample columns (acc x, y, z, then gyro) and divided by sqrt(samples
+    per frame), as framing averages.
     """
     noise = {
         "acc_deg": float(
-            np.degrees(np.mean([sample_noise(values[:, i]) for i in range(3)]) / G_MS2)
-            / np.sqrt(spf)
+            np.degrees(np.mean([sample_noise(values[i]) for i in range(3)]) / G_MS2) / np.sqrt(spf)
         )
     }
     if params.has_gyro:
-        g_noise = np.mean([sample_noise(values[:, i]) for i in range(3, 6)])
+        g_noise = np.mean([sample_noise(values[i]) for i in range(3, 6)])
         noise["gyro_dps"] = float(np.degrees(g_noise) / np.sqrt(spf))
     return noise
 
 
 def session_process(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Samples,
     sensor_kind: str | None = None,
     hold_target_s: float = DEFAULT_HOLD_TARGET_S,
 ) -> SessionAnalysis:
-    """Analyse one session's samples (sample columns in SI units); holds of ``hold_target_s``
-    or more are adherent.
+    """Analyse one session's samples (a DataFrame or column arrays, sample columns in SI
+    units); holds of ``hold_target_s`` or more are adherent.
 
     Raises ValueError when there are too few samples or no sensor columns.
     """
-    kind = sensor_kind or infer_sensor_kind(data.columns)
-    if len(data) < 2:
+    columns = sample_columns(data)
+    kind = sensor_kind or infer_sensor_kind(columns)
+    if len(next(iter(columns.values()), ())) < 2:
         raise ValueError("a session needs at least 2 samples")
-    span_s = float(data["time_s"].iloc[-1] - data["time_s"].iloc[0])
-    if not span_s > 0:
+    t_first, t_last = float(columns["time_s"][0]), float(columns["time_s"][-1])
+    if not t_last - t_first > 0:
         raise ValueError("all samples share one timestamp; a session needs a time span")
-    feat = session_features(data, kind)
+    feat = session_features(columns, kind)
     codes, _ = states_classify(feat)
-    t_first = float(data["time_s"].iloc[0])
-    t_last = float(data["time_s"].iloc[-1])
     edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t_first, t_last)
     holds, _ = holds_find(codes, feat, edges, hold_target_s)
     segments = segments_from_codes(codes, edges)

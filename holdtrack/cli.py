@@ -45,7 +45,9 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         prog="holdtrack",
         description="Tell sustained self-myofascial-release holds from rolling.",
     )
-    p.add_argument("--version", action="version", version=f"holdtrack {_version()}")
+    p.add_argument(
+        "--version", action=_VersionAction, help="show program's version number and exit"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     wanted = next((a for a in argv if not a.startswith("-")), None)
@@ -79,6 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("holdtrack: interrupted", file=sys.stderr)
         return 130
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked (the lookup costs 20 ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"holdtrack {_version()}")
+        parser.exit()
 
 
 def _version() -> str:

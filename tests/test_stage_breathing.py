@@ -64,3 +64,22 @@ def test_breathing_clean_combines_channels_on_their_principal_axis():
     assert y.ndim == 1
     ref = breathing_clean(_breath(12)[:, 0], method="load")
     assert abs(np.corrcoef(y, ref)[0, 1]) > 0.95
+
+
+@pytest.mark.parametrize("method", ["tilt", "load"])
+def test_breathing_clean_is_what_scipy_gives(method):
+    from scipy import ndimage, signal
+
+    from holdtrack.analysis.breathing import BAND_HZ, STEP_MEDIAN_S
+
+    x = _breath(14, seconds=150, seed=3)
+    x[700:] += 3.0
+    ref = x - x.mean(axis=0)
+    if method == "tilt":
+        ref = ref - ndimage.median_filter(ref, size=(int(STEP_MEDIAN_S * 10), 1), mode="nearest")
+    sos = signal.butter(2, BAND_HZ, btype="bandpass", fs=10.0, output="sos")
+    ref = signal.sosfiltfilt(sos, ref, axis=0)
+    _, _, vt = np.linalg.svd(ref - ref.mean(axis=0), full_matrices=False)
+    ref = ref @ vt[0]
+    y = breathing_clean(x, method=method)
+    np.testing.assert_allclose(y * np.sign(y @ ref), ref, atol=1e-9 * np.abs(ref).max())

@@ -146,3 +146,44 @@ def test_session_without_time_span_is_rejected():
     data = pd.DataFrame({"time_s": [3.0, 3.0, 3.0], "force_n": [0.0, 1.0, 2.0]})
     with pytest.raises(ValueError, match="time span"):
         session_process(data)
+
+
+def test_column_arrays_give_what_the_dataframe_gives():
+    data = _force_session([(20, IDLE), (120, _hold(100)), (30, ROLL), (15, IDLE)])
+    columns = {c: data[c].to_numpy() for c in data.columns}
+    assert session_process(columns).to_dict() == session_process(data).to_dict()
+
+
+# ----------------------------------------------------------------------------- what it loads
+
+_ANALYZE_AND_LIST_MODULES = """
+import sys
+from holdtrack.cli import main
+status = main(["analyze", sys.argv[1], "--json"])
+print(status, " ".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize(
+    "sample", ["mixed_imu_wall.parquet", "good_holder_force_floor.csv", "roller_accel_wall.parquet"]
+)
+def test_analyze_loads_neither_the_simulator_nor_scipy_nor_pandas(sample):
+    """Importing them costs more CPU than the analysis of a 10-minute session."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "sample_data" / sample
+    res = subprocess.run(
+        [sys.executable, "-c", _ANALYZE_AND_LIST_MODULES, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    status, modules = res.stdout.splitlines()[-1].split(" ", 1)
+    assert status == "0", res.stderr
+    loaded = modules.split()
+    assert "holdtrack.analysis.process" in loaded  # the analysis did run in this process
+    for heavy in ("holdtrack.simulation", "scipy", "pandas"):
+        assert not [m for m in loaded if m == heavy or m.startswith(heavy + ".")], heavy

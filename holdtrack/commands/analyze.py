@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     session = load_session(args.file)
     target = args.hold_target or DEFAULT_HOLD_TARGET_S
     try:
-        result = session_process(session.data, session.meta.sensor_kind, hold_target_s=target)
+        result = session_process(session.samples, session.meta.sensor_kind, hold_target_s=target)
     except ValueError as exc:
         raise CliError(f"{args.file}: cannot analyse: {exc}") from exc
     for line in session.report.lines():  # what reading changed or left out is never silent

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from holdtrack.analysis.schema import (
     PLAUSIBLE_RANGE,
@@ -31,6 +31,9 @@ from holdtrack.sensing.session.model import PathLike, ReadReport, Session, Sessi
 from holdtrack.sensing.session.numbers import numeric_column, times_apart
 from holdtrack.sensing.session.timing import detect_gaps, estimate_rate
 from holdtrack.sensing.session.units import units_to_si
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["check_samples", "checked_for_write", "detect_gaps", "estimate_rate", "validate_samples"]
 
@@ -84,7 +87,7 @@ def check_samples(
     same rows) comes back among the arrays, less the rows left out.
     """
     fail = _Fail(path, rows, line_offset, row_label)
-    frame = isinstance(df, pd.DataFrame)
+    frame = not isinstance(df, Mapping)  # a DataFrame (pandas is imported only for those)
     names = [str(c) for c in (df.columns if frame else df)]  # type: ignore[union-attr]
     kind = _kind_checked(names, fail)
     used = ("time_s",) + SENSOR_COLUMNS[kind]

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -40,6 +39,20 @@ ARROW_ERRORS = (
     NotImplementedError,
     OverflowError,
 )
+
+
+def arrow_numpy(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An Arrow column as numpy, as pandas gives it (nulls as NaN or None); a view of Arrow's
+    memory where it can be one. Tensors, not ``to_numpy``, which imports pandas (0.3 s)."""
+    typ = column.type
+    plain = pa.types.is_integer(typ) or typ in (pa.float32(), pa.float64())
+    if column.null_count or not plain:
+        return column.to_pandas().to_numpy()
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = [np.asarray(chunk.to_tensor()) for chunk in chunks if len(chunk)]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=typ.to_pandas_dtype())
 
 
 def read_csv(path: PathLike) -> Session:
@@ -70,7 +83,7 @@ def read_csv(path: PathLike) -> Session:
             values, rows = _careful_csv(f, path, names, used)
             result = check_samples(values, path, rows=rows, line_offset=0, row_label="line")
     kind, checked, report = result
-    data = pd.DataFrame({c: checked[c] for c in ("time_s",) + SENSOR_COLUMNS[kind]})
+    data = {c: checked[c] for c in ("time_s",) + SENSOR_COLUMNS[kind]}
     t = checked["time_s"]
     rate = estimate_rate(t)
     meta = SessionMeta(
@@ -186,7 +199,7 @@ def _fast_csv(
             if rows > MAX_SAMPLES:
                 raise SessionFormatError(path, f"more than {MAX_SAMPLES} samples; too long")
             for c in used:
-                parts[c].append(batch.column(c).to_numpy(zero_copy_only=False))
+                parts[c].append(arrow_numpy(batch.column(c)))
     except ARROW_ERRORS:
         return None
     empty = np.empty(0, dtype=np.float64)

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from holdtrack.analysis.schema import SENSOR_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PathLike = str | os.PathLike[str]
 
@@ -220,13 +222,47 @@ class ReadReport:
         return {"converted": list(self.converted), "excluded_samples": dict(self.excluded)}
 
 
-@dataclass
 class Session:
-    """One session: samples (``time_s`` + sensor columns, SI units) and what is known about it."""
+    """One session: samples (``time_s`` + sensor columns, SI units) and what is known about it.
 
-    data: pd.DataFrame  # "time_s" + sensor columns (float64) + optional device-extra "x_" columns
-    meta: SessionMeta
-    report: ReadReport = field(default_factory=ReadReport)  # what reading it changed or left out
+    The samples are kept as they come, column arrays or a DataFrame; ``samples`` gives arrays
+    and ``data`` a DataFrame, made (and pandas imported) only when asked for.
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame | Mapping[str, np.ndarray],
+        meta: SessionMeta,
+        report: ReadReport | None = None,
+    ) -> None:
+        self.data = data
+        self.meta = meta
+        self.report = ReadReport() if report is None else report  # what reading changed
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The samples as a DataFrame: ``time_s`` + sensor columns (float64) + device extras."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self._columns)
+            self._columns = None  # the frame holds the samples from now on
+        return self._frame
+
+    @data.setter
+    def data(self, value: pd.DataFrame | Mapping[str, np.ndarray]) -> None:
+        if isinstance(value, Mapping):
+            self._frame, self._columns = None, dict(value)
+        else:
+            self._frame, self._columns = value, None
+
+    @property
+    def samples(self) -> dict[str, np.ndarray]:
+        """Every column as a numpy array (views where possible), without pandas."""
+        if self._columns is not None:
+            return dict(self._columns)
+        assert self._frame is not None
+        return {str(c): self._frame[c].to_numpy() for c in self._frame.columns}
 
     @property
     def sensor_columns(self) -> tuple[str, ...]:
@@ -236,5 +272,11 @@ class Session:
     @property
     def duration_s(self) -> float:
         """Time from the first to the last sample (gaps included), in seconds."""
-        t = self.data["time_s"].to_numpy()
+        t = self.samples["time_s"]
         return float(t[-1] - t[0]) if len(t) else 0.0
+
+    def __repr__(self) -> str:
+        """Kind, sample count and columns, not the samples."""
+        samples = self.samples
+        n = len(next(iter(samples.values()), ()))
+        return f"Session({self.meta.sensor_kind!r}, {n} samples of {', '.join(samples)})"

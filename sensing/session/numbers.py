@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from holdtrack.sensing.session.model import SessionFormatError, is_real
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def numeric_column(
     col: pd.Series, name: str, fail: Callable[..., SessionFormatError]
 ) -> np.ndarray:
     """Column as float64 (missing values as NaN); SessionFormatError for non-numeric values."""
+    import pandas as pd  # only DataFrames come here, so pandas is loaded already
+
     dtype = col.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise fail(f"not numeric ({dtype})", col=name)

@@ -8,14 +8,13 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from holdtrack.analysis.schema import KNOWN_COLUMNS, SENSOR_COLUMNS
 from holdtrack.sensing.session.atomic import atomic_write
 from holdtrack.sensing.session.checks import check_samples, checked_for_write, detect_gaps
-from holdtrack.sensing.session.csvfile import ARROW_ERRORS
+from holdtrack.sensing.session.csvfile import ARROW_ERRORS, arrow_numpy
 from holdtrack.sensing.session.limits import (
     MAX_COLUMNS,
     MAX_METADATA_BYTES,
@@ -62,26 +61,24 @@ def read_recording(path: PathLike) -> Session:
             pf.close()
     # Sample columns as float64 (nulls as NaN, refused by the checks); extras keep their type.
     samples = {
-        c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=np.float64)
+        c: np.asarray(arrow_numpy(table.column(c)), dtype=np.float64)
         for c in table.column_names
         if not c.startswith(EXTRA_PREFIX)
     }
     extras = {
-        c: table.column(c).to_pandas().to_numpy()
-        for c in table.column_names
-        if c.startswith(EXTRA_PREFIX)
+        c: arrow_numpy(table.column(c)) for c in table.column_names if c.startswith(EXTRA_PREFIX)
     }
     del table
     kind, arrays, report = check_samples(
         samples, path, rows=None, line_offset=0, row_label="row", carry=extras
     )
+    del samples
     if kind != meta.sensor_kind:
         raise SessionFormatError(
             path, f"metadata says sensor_kind {meta.sensor_kind!r} but the columns are {kind!r}"
         )
-    data = pd.DataFrame({c: arrays[c] for c in ("time_s",) + SENSOR_COLUMNS[kind]})
-    for c in extras:
-        data[c] = arrays[c]
+    data = {c: arrays[c] for c in ("time_s",) + SENSOR_COLUMNS[kind]}
+    data.update((c, arrays[c]) for c in extras)
     return Session(data=data, meta=meta, report=report)
 
 

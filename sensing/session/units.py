@@ -9,6 +9,8 @@ reported; anything else is refused with the fix named.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from holdtrack.analysis.schema import ACC_COLUMNS, DEG_RAD, G_MS2, GYRO_COLUMNS, GYRO_MAX_RAD_S
@@ -27,25 +29,38 @@ MIN_MOVING_BINS = 5
 DEG_S_RATIO = 12.0
 
 
-def acc_unit(acc: np.ndarray) -> tuple[str, float, float]:
-    """(unit, factor to m/s^2, median |a|) of accelerations; unit "" when none fits."""
+def norm_of(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """Per-sample length of a vector given as columns: the numbers ``np.linalg.norm`` gives
+    along the rows of the stacked columns, without stacking them (an 8-hour IMU is 66 MB)."""
+    total = columns[0] * columns[0]
+    for c in columns[1:]:
+        total += c * c
+    return np.sqrt(total, out=total)
+
+
+def acc_unit(acc: Sequence[np.ndarray]) -> tuple[str, float, float]:
+    """(unit, factor to m/s^2, median |a|) of accelerations (x, y, z columns); unit "" when
+    none fits."""
     with np.errstate(over="ignore"):
-        median = float(np.median(np.linalg.norm(acc, axis=1)))
+        median = float(np.median(norm_of(acc)))
     for unit, factor, (lo, hi) in ACC_UNITS:
         if lo <= median <= hi:
             return unit, factor, median
     return "", 1.0, median
 
 
-def gyro_to_tilt_ratio(t: np.ndarray, acc: np.ndarray, gyro: np.ndarray) -> float | None:
+def gyro_to_tilt_ratio(
+    t: np.ndarray, acc: Sequence[np.ndarray], gyro: Sequence[np.ndarray]
+) -> float | None:
     """Median over clearly turning moments of the gyro's rate over the gravity direction's turning
-    rate (both per second); None when the ball never clearly turns."""
+    rate (both per second); None when the ball never clearly turns. Vectors as x, y, z columns."""
     k = np.floor((t - t[0]) / TILT_BIN_S).astype(np.int64)
     nb = int(k[-1]) + 1
     count = np.bincount(k, minlength=nb).astype(np.float64)
-    unit = acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-12)
-    direction = np.stack([np.bincount(k, unit[:, i], nb) for i in range(3)], axis=1)
-    spin = np.bincount(k, np.linalg.norm(gyro, axis=1), nb)
+    length = np.maximum(norm_of(acc), 1e-12)
+    direction = np.stack([np.bincount(k, c / length, nb) for c in acc], axis=1)
+    del length
+    spin = np.bincount(k, norm_of(gyro), nb)
     have = count > 0
     direction[have] /= count[have, None]
     spin[have] /= count[have]
@@ -59,13 +74,13 @@ def gyro_to_tilt_ratio(t: np.ndarray, acc: np.ndarray, gyro: np.ndarray) -> floa
     return float(np.median(pair_spin[turning] / tilt[turning]))
 
 
-def gyro_unit(t: np.ndarray, acc: np.ndarray, gyro: np.ndarray) -> str:
+def gyro_unit(t: np.ndarray, acc: Sequence[np.ndarray], gyro: Sequence[np.ndarray]) -> str:
     """ "rad/s" or "deg/s": by consistency with the tilt, else by magnitude (2000 deg/s is the
     widest gyro range, 40 rad/s none reaches)."""
     ratio = gyro_to_tilt_ratio(t, acc, gyro)
     if ratio is not None:
         return "deg/s" if ratio > DEG_S_RATIO else "rad/s"
-    p99 = float(np.percentile(np.abs(gyro), 99))
+    p99 = float(np.percentile(np.abs(np.concatenate(gyro)), 99))
     return "deg/s" if p99 > GYRO_MAX_RAD_S else "rad/s"
 
 
@@ -83,8 +98,7 @@ def units_to_si(kind: str, arrays: dict[str, np.ndarray]) -> tuple[list[str], st
 
 def _units_to_si(kind: str, arrays: dict[str, np.ndarray]) -> tuple[list[str], str | None]:
     """:func:`units_to_si` for an IMU."""
-    acc = np.stack([arrays[c] for c in ACC_COLUMNS], axis=1)
-    unit, factor, median = acc_unit(acc)
+    unit, factor, median = acc_unit([arrays[c] for c in ACC_COLUMNS])
     if not unit:
         return [], (
             f"accelerations fit no unit: the median |a| is {median:.4g}, where gravity gives "
@@ -94,10 +108,9 @@ def _units_to_si(kind: str, arrays: dict[str, np.ndarray]) -> tuple[list[str], s
     if unit != "m/s^2":
         for c in ACC_COLUMNS:
             arrays[c] = arrays[c] * factor
-        acc = acc * factor
         done.append(f"accelerations from {unit} to m/s^2 (median |a| {median:.4g} {unit})")
     if kind == "imu":
-        gyro = np.stack([arrays[c] for c in GYRO_COLUMNS], axis=1)
+        acc, gyro = [arrays[c] for c in ACC_COLUMNS], [arrays[c] for c in GYRO_COLUMNS]
         if gyro_unit(arrays["time_s"], acc, gyro) == "deg/s":
             for c in GYRO_COLUMNS:
                 arrays[c] = arrays[c] * DEG_RAD
