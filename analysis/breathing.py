@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from holdtrack.analysis.clean import FRAME_S
 from holdtrack.analysis.filters import butterworth, filtfilt, running_median, welch
@@ -26,7 +25,6 @@ BAND_HZ = (0.07, 0.7)
 RATE_HZ = (0.075, 0.42)  # 4.5 to 25 breaths/min
 MIN_PEAK_RATIO = 4.0
 STEP_MEDIAN_S = 12.0  # longer than the slowest breath (5.5/min -> 11 s)
-STEP_BLOCK_S = 0.5  # the running median runs over block means this long
 METHODS = ("tilt", "load")
 
 
@@ -47,23 +45,9 @@ def breathing_clean(x: np.ndarray, fs: float = 1 / FRAME_S, method: str = "tilt"
 
 
 def steps_level(x: np.ndarray, fs: float = 1 / FRAME_S) -> np.ndarray:
-    """The level the steps set, without the breathing: a running median over ``STEP_MEDIAN_S``
-    of each channel (axis 0), taken over ``STEP_BLOCK_S`` block means and drawn back through
-    the frames (a step stays a step; the level is 25 times cheaper than frame by frame)."""
-    block = max(int(round(STEP_BLOCK_S * fs)), 1)
-    n = len(x) // block
-    if n < 2 * STEP_MEDIAN_S / STEP_BLOCK_S:
-        return running_median(x, int(STEP_MEDIAN_S * fs))
-    means = x[: n * block].reshape(n, block, -1).mean(axis=1)
-    width = int(STEP_MEDIAN_S / STEP_BLOCK_S)
-    before = width // 2
-    padded = np.concatenate([np.repeat(means[:1], before, 0), means,
-                             np.repeat(means[-1:], width - 1 - before, 0)])  # fmt: skip
-    windows = sliding_window_view(padded, width, axis=0)  # (block, channel, width): small
-    level = np.partition(windows, before, axis=-1)[..., before]
-    centres = (np.arange(n) + 0.5) * block - 0.5
-    frames = np.arange(len(x))
-    return np.stack([np.interp(frames, centres, c) for c in level.T], axis=1)
+    """Running median over ``STEP_MEDIAN_S`` of each channel (axis 0), edges held: the level
+    the steps set, without the breathing."""
+    return running_median(x, int(STEP_MEDIAN_S * fs))
 
 
 def breathing_rate(
