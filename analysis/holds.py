@@ -77,6 +77,7 @@ MIN_PARTS_FRAMES = 30  # holds this short get no wander or tremble
 MIN_BURST_FRAMES = 2  # a small move inside a hold lasts at least this long
 BURST_SPAN_FRAMES = 5  # net displacement of a small move: means over this many frames around
 MICRO_OVER_BREATHING = 2.0  # IMUs: a small move is this much faster than the hold's median
+EDGE_GUARD_S = 1.0  # a burst this close to a hold's edge belongs to the move beyond it
 
 
 def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
@@ -120,7 +121,12 @@ def small_moves(feat: Features, a: int, b: int, ok: np.ndarray) -> tuple[int, fl
         moving = (speed > max(floor, MICRO_OVER_BREATHING * level)) & ok
     else:
         moving = (feat.motion[a:b] > feat.params.motion_on) & ok
-    spans = [(a + s, a + e) for s, e in runs_find(moving) if e - s >= MIN_BURST_FRAMES]
+    guard = int(EDGE_GUARD_S / FRAME_S)  # the tail of the move that bounds the hold
+    spans = [
+        (a + s, a + e)
+        for s, e in runs_find(moving)
+        if e - s >= MIN_BURST_FRAMES and s >= guard and e <= b - a - guard
+    ]
     return len(spans), sum(feat.net_change(s, e, span=BURST_SPAN_FRAMES) for s, e in spans)
 
 

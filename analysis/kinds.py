@@ -163,7 +163,7 @@ KINDS: dict[str, KindParams] = {
         load_baseline_percentile=None,
         breathing_method="tilt",
         tremble_band_hz=(1.0, 3.0),
-        steadiness_parts=(("moves_per_min", 1.0, 4.6), ("tremble", 1.0, 0.032)),
+        steadiness_parts=(("moves_per_min", 1.0, 3.2), ("tremble", 1.0, 0.032)),
     ),
     "accel": KindParams(
         name="accel",
