@@ -1,10 +1,12 @@
 """Crash-safe recording: an append-only journal flushed to disk twice a second.
 
 While recording, samples go to ``NAME.htjournal``: one JSON header line (the session metadata),
-then one CSV line per sample (``time_s`` and the sensor columns) and ``#gap,start,end`` lines
-for data gaps. After a crash (even ``kill -9``) at most the last unflushed second is lost and a
-half-written last line is ignored; :func:`recover` (or the next recording start) turns the
-journal into a normal ``.parquet`` recording.
+then one CSV line per sample (``time_s`` and the sensor columns), ``#gap,start,end`` lines for
+data gaps and ``#retime,after,by`` lines (the samples above stamped after ``after`` are ``by``
+seconds later: a loss found once the link was seen steady again). After a crash (even
+``kill -9``) at most the last unflushed second is lost and a half-written last line is ignored;
+:func:`recover` (or the next recording start) turns the journal into a normal ``.parquet``
+recording.
 """
 
 from __future__ import annotations
@@ -30,6 +32,17 @@ def journal_path(path: Path) -> Path:
     path = Path(path)
     if path.suffix != SUFFIX:
         raise ValueError(f"a journal file ends in {SUFFIX}")
+    return path
+
+
+def journal_path_for(out_dir: Path, name: str) -> Path:
+    """``DIR/NAME.htjournal`` with a number added if that recording exists (never overwrite)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    path = Path(out_dir) / f"{safe}{SUFFIX}"
+    n = 1
+    while path.exists() or path.with_suffix(".parquet").exists():
+        n += 1
+        path = Path(out_dir) / f"{safe}-{n}{SUFFIX}"
     return path
 
 
@@ -59,6 +72,10 @@ class Journal:
     def gap(self, start_s: float, end_s: float) -> None:
         """Mark a data gap (a dropout between two received samples)."""
         self._f.write(f"#gap,{start_s!r},{end_s!r}\n")
+
+    def retime(self, after_s: float, by_s: float) -> None:
+        """Move the samples written so far with times after ``after_s`` by ``by_s`` seconds."""
+        self._f.write(f"#retime,{after_s!r},{by_s!r}\n")
 
     def flush(self) -> None:
         """Push everything written so far to the disk."""
@@ -95,9 +112,13 @@ def read_journal(path: Path) -> Session:
         for line in f:
             if not line.endswith("\n"):
                 break  # cut off by a crash
-            if line.startswith("#gap,"):
-                _, a, b = line.strip().split(",")
-                gaps.append((float(a), float(b)))
+            if line.startswith(("#gap,", "#retime,")):
+                kind, a, b = line.strip().split(",")
+                if kind == "#gap":
+                    gaps.append((float(a), float(b)))
+                else:
+                    _retime_rows(rows, float(a), float(b))
+                    gaps = retimed_gaps(gaps, float(a), float(b), _period_s(meta))
                 continue
             parts = line.rstrip("\n").split(",")
             if len(parts) != len(columns) + 1:
@@ -112,6 +133,33 @@ def read_journal(path: Path) -> Session:
     data = pd.DataFrame(arr, columns=["time_s", *columns])
     meta.gaps = sorted({(float(a), float(b)) for a, b in [*meta.gaps, *gaps]})
     return Session(data=data, meta=meta)
+
+
+def _retime_rows(rows: list[list[float]], after_s: float, by_s: float) -> None:
+    """Move the newest rows stamped after ``after_s`` (times only grow, so they are a tail)."""
+    i = len(rows) - 1
+    while i >= 0 and rows[i][0] > after_s:
+        rows[i][0] += by_s
+        i -= 1
+
+
+def _period_s(meta: SessionMeta) -> float:
+    return 1.0 / meta.nominal_rate_hz if meta.nominal_rate_hz else 0.0
+
+
+def retimed_gaps(
+    gaps: list[tuple[float, float]], after_s: float, by_s: float, period_s: float
+) -> list[tuple[float, float]]:
+    """Gaps after a revision of sample times: ends after ``after_s`` move by ``by_s``; a gap
+    that a taken-back loss shrank to under 1.5 sample periods is no gap any more."""
+    out = []
+    for a, b in gaps:
+        if b > after_s:
+            a, b = (a + by_s if a > after_s else a), b + by_s
+            if b - a < 1.5 * period_s:
+                continue
+        out.append((a, b))
+    return out
 
 
 def recover(path: Path, out: Path | None = None) -> Path:

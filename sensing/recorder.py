@@ -3,20 +3,22 @@
 Connection goes through ``bleak-retry-connector``; after a disconnect the recorder reconnects
 with backoff, configures and subscribes again, and keeps recording into the same session with
 the gap marked. Samples with the device's own timestamps keep them (:class:`DeviceClock`);
-the others are stamped by :class:`SampleClock`. The journal is flushed to disk at least twice a
-second, whether or not samples arrive, so a crash loses at most the last second.
+the others are timed by their count (:class:`SampleClock`), which may later retime the samples
+after a pause once it tells a loss from a delay. When samples trail their arrival by seconds the
+recorder says it is falling behind real time (a busy computer). The journal is flushed to disk
+at least twice a second, whether or not samples arrive, so a crash loses at most the last second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +30,12 @@ from bleak_retry_connector import establish_connection
 
 from holdtrack.analysis.schema import implausible
 from holdtrack.sensing.ble.profiles import DeviceProfile, RecordOptions
-from holdtrack.sensing.clock import DeviceClock, SampleClock
-from holdtrack.sensing.journal import FLUSH_EVERY_S, SUFFIX, Journal
+from holdtrack.sensing.ble.profiles import new_meta as new_meta  # where they were
+from holdtrack.sensing.ble.profiles import recording_name as recording_name
+from holdtrack.sensing.clock import DeviceClock, LagWatch, SampleClock, Stamped
+from holdtrack.sensing.journal import FLUSH_EVERY_S, Journal, retimed_gaps
 from holdtrack.sensing.journal import journal_path as checked_journal_path
+from holdtrack.sensing.journal import journal_path_for as journal_path_for  # where it was
 from holdtrack.sensing.session import SessionMeta
 from holdtrack.sensing.session.atomic import os_reason
 
@@ -58,6 +63,7 @@ class RecorderStatus:
     implausible: int = 0  # samples skipped as impossible readings (corrupted on the way)
     rate_hz: float = 0.0  # samples per second over the last few seconds (wall clock)
     session_s: float = 0.0  # session time of the latest sample
+    lag_s: float = 0.0  # real seconds the latest samples trailed their arrival (falling behind)
     events: list[str] = field(default_factory=list)  # link events, in order, for the display
 
     @property
@@ -95,8 +101,9 @@ class Recorder:
         self.time_scale = time_scale
         self.client_kwargs = client_kwargs or {}
         self.decoder = profile.make_decoder()
-        self.sample_clock = SampleClock(self.rate_hz)
+        self.sample_clock = SampleClock(self.rate_hz, time_scale=time_scale)
         self.device_clock = DeviceClock()
+        self.lag_watch = LagWatch()
         self.status = RecorderStatus()
         self.journal: Journal | None = None
         self.trace: list[tuple[float, int]] | None = None  # (arrival, samples so far) if set
@@ -153,23 +160,23 @@ class Recorder:
         if journal is None:
             return
         arrival = (loop_time - self._t0) * self.time_scale
-        device_times = [s.device_time_s for s in samples]
-        if all(t is not None for t in device_times):
-            if self._reconnected:
-                self.device_clock.resync()
-            times, gap = self.device_clock.stamp(arrival, np.array(device_times, dtype=float))
-        else:
-            if self._reconnected:
-                self.sample_clock.resync()
-            times, gap = self.sample_clock.stamp(arrival, len(samples))
-        if gap is not None:
-            self.status.gaps.append(gap)
+        stamped = self._stamp(samples, arrival)
+        for after_s, by_s in stamped.retimes:
+            self._retime(journal, after_s, by_s)
+        if stamped.gap is not None:
+            self.status.gaps.append(stamped.gap)
             self.status.link_gaps += self._reconnected
-            journal.gap(*gap)
+            journal.gap(*stamped.gap)
         self._reconnected = False
+        if np.isfinite(stamped.times).any():
+            self.status.lag_s = (arrival - float(np.nanmax(stamped.times))) / self.time_scale
+            warning = self.lag_watch.update(self.status.lag_s, wall)
+            if warning:
+                self.status.events.append(warning)
+                log.debug(warning)
         columns = journal.columns
         kept = 0
-        for t, s in zip(times, samples):
+        for t, s in zip(stamped.times, samples):
             t = float(t)
             if any(c not in s.values for c in columns) or implausible(s.values):
                 self.status.implausible += 1
@@ -187,6 +194,31 @@ class Recorder:
         self._arrivals.append((wall, kept))
         if self.trace is not None:
             self.trace.append((wall, journal.samples))
+
+    def _stamp(self, samples: list[Any], arrival: float) -> Stamped:
+        """Session times for decoded samples: the device's own clock where every sample has
+        one, else their count at the configured rate."""
+        device_times = [s.device_time_s for s in samples]
+        if all(t is not None for t in device_times):
+            if self._reconnected:
+                self.device_clock.resync()
+            times, gap = self.device_clock.stamp(arrival, np.array(device_times, dtype=float))
+            return Stamped(times, gap)
+        if self._reconnected:
+            self.sample_clock.resync()
+        return self.sample_clock.stamp(arrival, len(samples))
+
+    def _retime(self, journal: Journal, after_s: float, by_s: float) -> None:
+        """Samples already recorded after ``after_s`` move by ``by_s``: in the journal, the
+        live window, the gaps and the last time."""
+        journal.retime(after_s, by_s)
+        for i in range(bisect.bisect_right(self._recent_t, after_s), len(self._recent_t)):
+            self._recent_t[i] += by_s
+        if self._last_t > after_s:
+            self._last_t += by_s
+            self.status.session_s = self._last_t
+        period_s = self.sample_clock.period_s
+        self.status.gaps = retimed_gaps(self.status.gaps, after_s, by_s, period_s)
 
     def live_rate(self, now: float | None = None, window_s: float = 3.0) -> float:
         """Samples per second received over the last ``window_s`` (wall clock)."""
@@ -320,39 +352,6 @@ def _raise_if_ours(exc: BaseException) -> None:
 def _why(exc: BaseException) -> str:
     """An exception in a few words for the log."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def new_meta(
-    device: BLEDevice, profile: DeviceProfile, patient_id: str | None, body_site: str | None,
-    extra: dict[str, Any] | None = None,
-) -> SessionMeta:  # fmt: skip
-    """Metadata for a recording starting now (the sensor kind is filled in at the first data)."""
-    return SessionMeta(
-        sensor_kind=profile.sensor_kind or "force",
-        device_model=profile.label,
-        device_address=device.address,
-        patient_id=patient_id,
-        body_site=body_site,
-        start_time_utc=datetime.now(UTC).replace(microsecond=0).isoformat(),
-        extra=extra or {},
-    )
-
-
-def journal_path_for(out_dir: Path, name: str) -> Path:
-    """``DIR/NAME.htjournal`` with a number added if that recording exists (never overwrite)."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    path = Path(out_dir) / f"{safe}{SUFFIX}"
-    n = 1
-    while path.exists() or path.with_suffix(".parquet").exists():
-        n += 1
-        path = Path(out_dir) / f"{safe}-{n}{SUFFIX}"
-    return path
-
-
-def recording_name(profile: DeviceProfile, patient_id: str | None) -> str:
-    """``20261123-101500-tindeq[-PATIENT]``: sortable by start time."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{profile.model}" + (f"-{patient_id}" if patient_id else "")
 
 
 async def record(

@@ -1,4 +1,4 @@
-"""Crash-safe journal and the de-jitter clock."""
+"""Crash-safe journal, device clock, recorder parts (the sample clock has test_clock.py)."""
 
 from __future__ import annotations
 
@@ -14,40 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from holdtrack.sensing.clock import SampleClock
 from holdtrack.sensing.journal import SUFFIX, Journal, read_journal, recover, unfinished
 from holdtrack.sensing.session import SessionMeta, read_session
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_clock_removes_jitter_and_keeps_the_rate():
-    rng = np.random.default_rng(0)
-    rate, per = 100.0, 5
-    true = np.arange(0, 60, 1 / rate)
-    clock = SampleClock(rate)
-    stamped = []
-    for k in range(0, len(true), per):
-        arrival = true[k + per - 1] + 0.02 + rng.gamma(2.0, 0.01)  # latency with bursts
-        times, gap = clock.stamp(arrival, per)
-        assert gap is None
-        stamped.extend(times)
-    stamped = np.array(stamped)
-    assert np.all(np.diff(stamped) > 0)
-    assert np.median(np.diff(stamped)) == pytest.approx(0.01, rel=1e-6)
-    offset = stamped - true
-    assert offset.max() - offset.min() < 0.05  # a constant latency, not a wobbling rate
-
-
-def test_clock_reports_dropouts_as_gaps():
-    clock = SampleClock(50.0)
-    for k in range(10):
-        clock.stamp(0.1 * (k + 1), 5)
-    times, gap = clock.stamp(4.1, 5)  # 3 s of packets never arrived
-    assert gap is not None
-    assert gap[0] == pytest.approx(1.0, abs=0.03)
-    assert gap[1] == pytest.approx(4.02, abs=0.03)
-    assert times[-1] == pytest.approx(4.1, abs=0.01)
 
 
 def _meta() -> SessionMeta:
@@ -121,21 +91,6 @@ def test_kill_9_loses_at_most_one_second(tmp_path: Path):
     assert kept > 400
     assert last - kept <= 200 + 20  # at most one second at 200 Hz (plus one print interval)
     np.testing.assert_array_equal(session.data["force_n"], np.arange(kept, dtype=float))
-
-
-def test_clock_resync_marks_even_a_short_outage():
-    clock = SampleClock(50.0)
-    for k in range(10):
-        clock.stamp(0.1 * (k + 1), 5)
-    clock.resync()
-    times, gap = clock.stamp(1.2, 5)  # only 0.1 s late: no gap by timing alone
-    assert gap is not None
-    assert gap[0] == pytest.approx(1.0, abs=0.01) and gap[1] == pytest.approx(1.12, abs=0.01)
-    _, gap = clock.stamp(1.3, 5)
-    assert gap is None
-
-
-# --- device clock, faults, line checksum, profiles, live display --------------------------
 
 
 def test_device_clock_keeps_device_spacing_and_rejects_a_corrupt_time():
@@ -270,3 +225,86 @@ def test_recovery_leaves_out_impossible_samples_an_older_recorder_kept(tmp_path:
         + "\n0.0,1.0\n0.1,3.3e39\n0.2,2.0\n0.3,2.5\n"
     )
     assert read_journal(p).data["force_n"].tolist() == [1.0, 2.0, 2.5]
+
+
+def test_journal_retime_moves_the_samples_above_it_and_their_gaps(tmp_path: Path):
+    """A loss found after the fact: samples after 0.5 s move 1 s later, with the gap's end."""
+    j = Journal(tmp_path / f"rt{SUFFIX}", _meta())  # 80 Hz
+    for i in range(80):
+        j.append(i / 80, {"force_n": float(i)})
+    j.gap(0.5, 0.5125)
+    j.retime(0.5, 1.0)
+    j.gap(0.5, 1.5125)
+    j.append(80 / 80 + 1.0, {"force_n": 80.0})
+    session = read_session(j.finish())
+    t = session.data["time_s"].to_numpy()
+    assert t[40] == 0.5 and t[41] == pytest.approx(1.5125) and t[-1] == pytest.approx(2.0)
+    assert [tuple(g) for g in session.meta.gaps] == [(0.5, 1.5125)]  # moved, and not doubled
+
+
+# --- the recorder's own timing, driven packet by packet -----------------------------------
+
+
+def _recorder(tmp_path: Path, rate_hz: float = 20.0):
+    """A WitMotion recorder (no link: packets are handed to it) and one packet's samples."""
+    from bleak.backends.device import BLEDevice
+
+    from holdtrack.sensing.ble.profiles import PROFILES, RecordOptions
+    from holdtrack.sensing.devices import WitMotionDecoder, witmotion
+    from holdtrack.sensing.recorder import Recorder, new_meta
+
+    device = BLEDevice("D1:00:00:00:00:01", "WT901BLE68", None)
+    profile = PROFILES["witmotion"]
+    meta = new_meta(device, profile, None, None)
+    recorder = Recorder(device, profile, tmp_path / f"w{SUFFIX}", meta, RecordOptions(rate_hz))
+    recorder._t0 = 0.0
+    frame = witmotion.encode_frame((0.0, 0.0, 9.8), (0.0, 0.0, 0.01))
+    return recorder, lambda: WitMotionDecoder().feed(frame)
+
+
+def test_recorder_puts_a_loss_found_later_where_the_pause_was(tmp_path: Path):
+    recorder, packet = _recorder(tmp_path)
+    true_s = np.arange(0.0, 30.0, 0.05)
+    kept = true_s[(true_s < 10.0) | (true_s > 11.0)]  # 1 s of notifications lost after 10 s
+    for t in kept:
+        recorder._record(packet(), loop_time=t + 0.02, wall=t + 0.02)
+    assert recorder.status.samples == len(kept) and len(recorder.status.gaps) == 1
+    assert recorder.journal is not None
+    session = read_session(recorder.journal.finish())
+    times = session.data["time_s"].to_numpy()
+    np.testing.assert_allclose(times - times[0], kept - kept[0], atol=1e-6)
+    assert [tuple(g) for g in session.meta.gaps] == recorder.status.gaps
+    assert recorder.status.events == []  # a loss is no reason to say it is behind
+
+
+def test_recorder_says_when_it_falls_behind_real_time_and_keeps_time(tmp_path: Path):
+    """The computer falls 5 s behind (handling 70 % of what arrives for 12 s), stays there for
+    17 s, then catches up: said once each way, and no time is invented."""
+    recorder, packet = _recorder(tmp_path)
+    true_s = np.arange(0.0, 60.0, 0.05)
+    lateness_s = np.interp(true_s, [0, 10, 22.5, 40, 41, 60], [0, 0, 5.0, 5.0, 0, 0])
+    for t, late in zip(true_s, lateness_s):
+        recorder._record(packet(), loop_time=t + late, wall=t + late)
+    events = recorder.status.events
+    assert len(events) == 2 and events[1] == "caught up with real time"
+    assert events[0].startswith("falling behind real time: samples arrive")
+    assert recorder.status.gaps == []
+    assert recorder.journal is not None
+    times = read_session(recorder.journal.finish()).data["time_s"].to_numpy()
+    np.testing.assert_allclose(times - times[0], true_s, atol=1e-6)
+
+
+def test_a_virtual_sensor_samples_a_session_at_its_own_rate():
+    """A WitMotion set to 50 Hz replaying a 52 Hz session sends 50 samples a second, with the
+    session's 2 s gap kept (nothing interpolated across it)."""
+    import pandas as pd
+
+    from holdtrack.simulation.ble.peripheral import at_rate
+
+    t = np.r_[np.arange(0.0, 10.0, 1 / 52), np.arange(12.0, 20.0, 1 / 52)]
+    data = pd.DataFrame({"time_s": t, "acc_x": 2.0 * t})
+    out = at_rate(data, 50.0)
+    spacing = np.diff(out["time_s"])
+    assert np.allclose(spacing[spacing < 1.0], 0.02) and (spacing > 1.0).sum() == 1
+    np.testing.assert_allclose(out["acc_x"], 2.0 * out["time_s"])
+    np.testing.assert_array_equal(at_rate(data, 52.5)["time_s"], t)  # within 2 %: as sent

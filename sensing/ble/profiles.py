@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from bleak import BleakClient
+from bleak.backends.device import BLEDevice
 
 from holdtrack.sensing.devices import nus, thingy, tindeq, witmotion
 from holdtrack.sensing.devices.nus import HoldtrackLineDecoder
 from holdtrack.sensing.devices.thingy import ThingyRawDecoder
 from holdtrack.sensing.devices.tindeq import TindeqDecoder
 from holdtrack.sensing.devices.witmotion import WitMotionDecoder
+from holdtrack.sensing.session import SessionMeta
 
 Step = Callable[[BleakClient, "RecordOptions"], Awaitable[None]]
 
@@ -137,3 +140,25 @@ def identify(name: str | None, service_uuids: list[str] | tuple[str, ...]) -> De
                 continue
             return p
     return None
+
+
+def new_meta(
+    device: BLEDevice, profile: DeviceProfile, patient_id: str | None, body_site: str | None,
+    extra: dict[str, Any] | None = None,
+) -> SessionMeta:  # fmt: skip
+    """Metadata for a recording starting now (the sensor kind is filled in at the first data)."""
+    return SessionMeta(
+        sensor_kind=profile.sensor_kind or "force",
+        device_model=profile.label,
+        device_address=device.address,
+        patient_id=patient_id,
+        body_site=body_site,
+        start_time_utc=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        extra=extra or {},
+    )
+
+
+def recording_name(profile: DeviceProfile, patient_id: str | None) -> str:
+    """``20261123-101500-tindeq[-PATIENT]``: sortable by start time."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{profile.model}" + (f"-{patient_id}" if patient_id else "")

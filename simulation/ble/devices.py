@@ -43,8 +43,8 @@ class VirtualWitMotion(VirtualSensor):
             self.rate_hz = float(codes.get(value[3], self.rate_hz))
 
     def packets(self, data: pd.DataFrame) -> list[Packet]:
-        """One 20-byte frame per sample."""
-        return imu_packets(data, witmotion.encode_frame)
+        """One 20-byte frame per sample, at the rate it was set to."""
+        return imu_packets(data, witmotion.encode_frame, self.rate_hz)
 
 
 class VirtualThingy(VirtualSensor):
@@ -81,8 +81,8 @@ class VirtualThingy(VirtualSensor):
         return data + b"\x00" if len(data) == thingy.RAW_LEN else data
 
     def packets(self, data: pd.DataFrame) -> list[Packet]:
-        """One 18-byte raw notification per sample."""
-        return imu_packets(data, thingy.encode_raw)
+        """One 18-byte raw notification per sample, at the rate in its config."""
+        return imu_packets(data, thingy.encode_raw, self.rate_hz)
 
 
 class VirtualTindeq(VirtualSensor):

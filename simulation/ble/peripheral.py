@@ -21,6 +21,7 @@ from bumble.device import Device
 from bumble.gatt import Characteristic
 
 from holdtrack.analysis.clean import timestamps_clean
+from holdtrack.analysis.schema import MAX_SAMPLE_SPACING_S, SENSOR_COLUMNS
 from holdtrack.simulation.ble.radio import VirtualRadio, make_device
 
 NOTIFY = Characteristic.Properties.NOTIFY
@@ -234,9 +235,26 @@ def device_clock(data: pd.DataFrame) -> np.ndarray:
     return timestamps_clean(data["time_s"].to_numpy(np.float64))[0]
 
 
-def imu_packets(data: pd.DataFrame, encode: Callable[..., bytes]) -> list[Packet]:
-    """One notification per IMU sample, ``encode(acc_ms2, gyro_rads)`` giving its bytes."""
+def at_rate(data: pd.DataFrame, rate_hz: float) -> pd.DataFrame:
+    """The session as a sensor running at ``rate_hz`` samples it (device-clock times): on its own
+    grid, interpolated between the session's samples, never across its gaps (more than
+    ``MAX_SAMPLE_SPACING_S`` apart). Unchanged when the rates agree within 2 %."""
+    t, timing = timestamps_clean(data["time_s"].to_numpy(np.float64))  # as device_clock
+    period_s = timing["sample_period_s"]
+    if len(t) < 2 or not period_s > 0 or abs(1.0 / period_s - rate_hz) <= 0.02 * rate_hz:
+        return data.assign(time_s=t)
+    breaks = np.flatnonzero(np.diff(t) > MAX_SAMPLE_SPACING_S) + 1
+    grid = [np.arange(seg[0], seg[-1], 1.0 / rate_hz) for seg in np.split(t, breaks)]
+    new_t = np.concatenate(grid)
+    columns = {c: np.interp(new_t, t, data[c].to_numpy(np.float64)) for c in data.columns}
+    return pd.DataFrame({**columns, "time_s": new_t})[list(data.columns)]
+
+
+def imu_packets(data: pd.DataFrame, encode: Callable[..., bytes], rate_hz: float) -> list[Packet]:
+    """One notification per IMU sample at the sensor's ``rate_hz``, ``encode(acc_ms2,
+    gyro_rads)`` giving its bytes."""
+    data = at_rate(data[["time_s", *SENSOR_COLUMNS["imu"]]], rate_hz)
     acc = data[["acc_x", "acc_y", "acc_z"]].to_numpy(np.float64)
     gyro = data[["gyro_x", "gyro_y", "gyro_z"]].to_numpy(np.float64)
-    t = device_clock(data)
+    t = data["time_s"].to_numpy(np.float64)
     return [Packet(float(ti), encode(tuple(a), tuple(g)), 1) for ti, a, g in zip(t, acc, gyro)]
