@@ -142,10 +142,9 @@ def contact_travel(path_mm: np.ndarray, window_s: float) -> np.ndarray:
     the frame: small through breathing and sway, centimetres through rolling."""
     n = max(int(round(window_s / FRAME_S)), 1)
     spread = np.sqrt((window_range(path_mm, n) ** 2).sum(axis=1))
-    if len(spread) >= n:
-        spread[len(spread) - n + 1 :] = spread[
-            len(spread) - n
-        ]  # windows cut by the end: the last whole one
+    last = len(spread) - n  # the last window the session's end does not cut short
+    if last >= 0:
+        spread[last + 1 :] = spread[last]
     return least_covering(spread, n)
 
 
