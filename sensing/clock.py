@@ -5,7 +5,8 @@ rate; arrivals only tell late from lost. A pause followed by a burst that brings
 samples is a delay. Once the link keeps the sensor's pace again (a steady stretch), lateness
 left over is a loss if one pause can hold it (or it is a few scattered samples): that time is
 inserted where the pause was, retiming the samples stamped since. Otherwise the link is behind
-(a backlog) and the samples are late; a later burst that disproves an insertion takes it back.
+(a backlog) and the samples are late; later arrivals that come early by as much as an insertion
+(or in a burst) disprove it, and it is taken back.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from holdtrack.analysis.schema import MAX_SAMPLE_SPACING_S
 LATE_TOLERANCE_S = 0.5  # lateness spread of a link that keeps pace (radio bursts, host hiccups)
 STEADY_S = 3.0  # arrivals spanning this long at the sensor's pace show how late the link is
 STEADY_PACKETS = 8  # ... and at least this many packets
-LOSS_SHARE = 0.2  # share of time between checks that scattered losses may explain (no pause)
-LOSS_WINDOW_S = 2 * STEADY_S  # ... counted over at most this long (longer: the link was behind)
+LOSS_SHARE = 0.2  # share of time between checks that scattered losses may explain (no pause),
+# counted over at most two steady stretches (longer: the link was behind)
+HOST_STEADY_S = 0.5  # ... or this many real seconds: how long a busy computer's pace wanders
 MAX_PAUSES = 32  # pauses remembered between two checks
 BURST_S = 2.0  # early arrivals adding up to more than the tolerance this fast are a burst
 HOST_BURST_S = 0.5  # ... or this many real seconds: how fast a busy computer works one off
@@ -59,6 +61,7 @@ class SampleClock:
         self.period_s = 1.0 / rate_hz
         self.gap_s = gap_s
         self.tolerance_s = tolerance_s
+        self.steady_s = max(STEADY_S, HOST_STEADY_S * time_scale)
         self.burst_s = max(BURST_S, HOST_BURST_S * time_scale)
         self.reclaim_s = RECLAIM_S * time_scale
         self.lateness_s = 0.0  # how far the latest packet trailed its count time
@@ -168,7 +171,7 @@ class SampleClock:
             del self._steady[:-1]
             self._range = (raw, raw)
             return None
-        if arrival_s - self._steady[0][0] < STEADY_S or len(self._steady) < STEADY_PACKETS:
+        if arrival_s - self._steady[0][0] < self.steady_s or len(self._steady) < STEADY_PACKETS:
             return None
         lowest = self._range[0]
         del self._steady[: len(self._steady) // 2]  # the newer half goes on to the next stretch
@@ -180,7 +183,7 @@ class SampleClock:
         """A steady link is ``level`` behind the count. Beyond the known backlog that is a
         loss, if one pause can hold it or it is a few scattered samples on a link that worked
         off no backlog meanwhile; otherwise the link is behind and the samples are late."""
-        since_s = min(arrival_s - self._checked_at, LOSS_WINDOW_S)
+        since_s = min(arrival_s - self._checked_at, 2 * self.steady_s)
         scattered = self._drained_s <= self.tolerance_s
         self._checked_at, self._peak_s, self._drained_s = arrival_s, -math.inf, 0.0
         if self._delay_s > self.tolerance_s:  # behind: a backlog hides losses, all are late
@@ -251,7 +254,9 @@ class SampleClock:
         )
         takeable = self._inserted[since_drop - 1 :]
         total = sum(x[1] - x[2] for x in takeable)
-        if (recent <= self.tolerance_s and arrival_s > self._burst_until) or total <= 0:
+        # Early by as much as the insertions (or the tolerance) disproves them.
+        disproof = min(self.tolerance_s, total - self.period_s / 2)
+        if (recent <= disproof and arrival_s > self._burst_until) or total <= 0:
             return
         self._burst_until = arrival_s + self.burst_s  # what the burst brings next counts too
         take = min(recent, total)
@@ -319,78 +324,3 @@ class LagWatch:
             f"falling behind real time: samples arrive {lag_s:.1f} s late (this computer is "
             "too busy); every sample is kept and timed by its count"
         )
-
-
-class DeviceClock:
-    """Session times from the device's own sample timestamps.
-
-    The first sample maps to its host arrival time; later ones keep the device's spacing
-    exactly. Samples further apart than ``gap_s`` on the device clock are a gap. While the link
-    stays up the device clock runs on, so a sample whose time does not follow (backwards, or
-    further ahead than the host clock allows) is corrupt and gets NaN, unless ``confirm`` such
-    samples in a row agree on a new timeline. After a reconnect (:meth:`resync`) the outage is
-    always a gap; the clock is kept when it ran on consistently with the host clock and
-    re-anchored to the arrival time when it restarted or jumped.
-    """
-
-    def __init__(
-        self, gap_s: float = MAX_SAMPLE_SPACING_S, tolerance_s: float = 2.0, confirm: int = 5
-    ) -> None:
-        self.gap_s = gap_s
-        self.tolerance_s = tolerance_s
-        self.confirm = confirm
-        self._offset: float | None = None
-        self._last_device = 0.0
-        self._last = 0.0
-        self._last_arrival = 0.0
-        self._resync = False
-        self._strays: list[float] = []  # device times of consecutive samples that did not fit
-
-    def resync(self) -> None:
-        """The link dropped: the next sample ends a gap."""
-        self._resync = True
-
-    def stamp(
-        self, arrival_s: float, device_s: np.ndarray
-    ) -> tuple[np.ndarray, tuple[float, float] | None]:
-        """Times of samples with device times ``device_s`` (seconds) arriving at ``arrival_s``
-        (NaN for a corrupt one), and a gap if samples were lost before them."""
-        dev = np.asarray(device_s, dtype=np.float64)
-        times = np.full(len(dev), np.nan)
-        gap = None
-        host_elapsed = arrival_s - self._last_arrival
-        for i, d in enumerate(dev):
-            if self._offset is None:
-                self._offset = arrival_s - float(dev[-1])
-            else:
-                step = d - self._last_device
-                fits = 0.0 < step <= host_elapsed + self.tolerance_s
-                if not fits and not self._resync:
-                    self._strays.append(d)
-                    if len(self._strays) < self.confirm or not _runs_on(self._strays):
-                        if len(self._strays) >= self.confirm:
-                            self._strays.pop(0)
-                        continue
-                if not fits:  # a new timeline: the device clock restarted or jumped
-                    self._offset = arrival_s - float(dev[-1]) if self._resync else (arrival_s - d)
-                if self._resync or not fits or step > self.gap_s:
-                    gap = (self._last, float(d + self._offset))
-                self._resync = False
-            self._strays.clear()
-            t = float(d + self._offset)
-            if t <= self._last and gap is not None:
-                # Re-anchored onto an arrival time before the last stamp: keep time moving on.
-                self._offset += self._last - t + 1e-3
-                t = float(d + self._offset)
-                gap = (gap[0], t)
-            times[i] = t
-            self._last_device = float(d)
-            self._last = t
-        self._last_arrival = arrival_s
-        return times, gap
-
-
-def _runs_on(device_s: list[float]) -> bool:
-    """Whether device times run forward consistently (a real new timeline, not noise)."""
-    d = np.diff(device_s)
-    return bool(len(d) and (d > 0).all() and d.max() < 1.0)

@@ -32,7 +32,8 @@ from holdtrack.analysis.schema import implausible
 from holdtrack.sensing.ble.profiles import DeviceProfile, RecordOptions
 from holdtrack.sensing.ble.profiles import new_meta as new_meta  # where they were
 from holdtrack.sensing.ble.profiles import recording_name as recording_name
-from holdtrack.sensing.clock import DeviceClock, LagWatch, SampleClock, Stamped
+from holdtrack.sensing.clock import LagWatch, SampleClock, Stamped
+from holdtrack.sensing.device_clock import DeviceClock
 from holdtrack.sensing.journal import FLUSH_EVERY_S, Journal, retimed_gaps
 from holdtrack.sensing.journal import journal_path as checked_journal_path
 from holdtrack.sensing.journal import journal_path_for as journal_path_for  # where it was

@@ -18,11 +18,14 @@ RNG_SEED = 3
 
 
 def _record(
-    calls: list[tuple[float, int]], rate_hz: float = 1 / PERIOD_S, resync_at: int | None = None
+    calls: list[tuple[float, int]],
+    rate_hz: float = 1 / PERIOD_S,
+    resync_at: int | None = None,
+    time_scale: float = 1.0,
 ) -> tuple[np.ndarray, list[tuple[float, float]], int]:
     """Stamp ``(arrival_s, samples)`` packets as the recorder does; the final times (earlier
     ones retimed as the clock revised them), the gaps and how many revisions there were."""
-    clock = SampleClock(rate_hz)
+    clock = SampleClock(rate_hz, time_scale=time_scale)
     times: list[float] = []
     gaps: list[tuple[float, float]] = []
     revisions = 0
@@ -149,6 +152,31 @@ def test_a_loss_that_later_arrivals_disprove_is_taken_back():
     assert revisions >= 2  # put in, then taken back
     assert gaps == []
     assert _offset_spread_s(times, TRUE_S) < 0.05
+
+
+@pytest.mark.parametrize("rise_s", [0.2, 0.4])
+def test_a_small_loss_that_later_arrivals_disprove_is_taken_back(rise_s):
+    """Lateness rises by less than the tolerance for 20 s, then falls back: the loss put in
+    when the link kept pace is taken back, so no sample stays moved."""
+    lateness_s = np.interp(TRUE_S, [0, 100, 100.01, 120, 122, 300], [0, 0, rise_s, rise_s, 0, 0])
+    times, gaps, revisions = _record([(t + 0.01 + late, 1) for t, late in zip(TRUE_S, lateness_s)])
+    assert revisions >= 2  # put in, then taken back
+    assert gaps == []
+    assert _offset_spread_s(times, TRUE_S) < 0.05
+
+
+def test_a_busy_computer_replaying_fast_wanders_without_losing():
+    """A replay at 20x on a busy computer: the host's pace wanders by a few real tenths of a
+    second, seconds of session time, slowly up and down, with every sample delivered."""
+    true_s = np.arange(0.0, 420.0, 0.05)
+    rng = np.random.default_rng(RNG_SEED)
+    wander_s = 1.5 * (1 - np.cos(true_s / 9.0)) + (1 - np.cos(true_s / 23.0))  # 0 to 5 s
+    late_s = np.maximum.accumulate(true_s + wander_s + rng.gamma(2.0, 0.05, len(true_s)))
+    times, gaps, _ = _record([(a, 1) for a in late_s], rate_hz=20.0, time_scale=20.0)
+    assert gaps == []
+    duration_s = true_s[-1] - true_s[0]
+    assert abs((times[-1] - times[0]) - duration_s) < 0.01 * duration_s
+    assert _offset_spread_s(times, true_s) < 0.5
 
 
 def test_a_loss_hidden_behind_a_backlog_is_placed_once_the_link_keeps_pace():

@@ -94,7 +94,7 @@ def test_kill_9_loses_at_most_one_second(tmp_path: Path):
 
 
 def test_device_clock_keeps_device_spacing_and_rejects_a_corrupt_time():
-    from holdtrack.sensing.clock import DeviceClock
+    from holdtrack.sensing.device_clock import DeviceClock
 
     clock = DeviceClock()
     t1, gap = clock.stamp(10.0, np.array([100.00, 100.02, 100.04]))
@@ -106,7 +106,7 @@ def test_device_clock_keeps_device_spacing_and_rejects_a_corrupt_time():
 
 
 def test_device_clock_marks_reconnects_and_reanchors_a_restarted_clock():
-    from holdtrack.sensing.clock import DeviceClock
+    from holdtrack.sensing.device_clock import DeviceClock
 
     clock = DeviceClock()
     clock.stamp(0.0, np.array([49.9, 50.0]))  # the packet's last sample arrived at 0.0
