@@ -222,19 +222,30 @@ def features_imu(
     )
 
 
-def _load_floor(x: np.ndarray, params: KindParams) -> tuple[np.ndarray, float, float]:
-    """Load above the unloaded baseline, its high (98th pct) span and the loaded floor."""
+def _load_floor(
+    x: np.ndarray, params: KindParams, history: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float]:
+    """Load above the unloaded baseline, its high (98th pct) span and the loaded floor; with
+    ``history`` (earlier loads, one a second) the levels are those of the whole session."""
+    seen = x if history is None or len(history) == 0 else np.concatenate([history, x[::10]])
     if params.load_baseline_percentile is not None:
-        x = x - float(np.percentile(x, params.load_baseline_percentile))
-    span = float(np.percentile(x, LOAD_SPAN_PERCENTILE))
+        base = float(np.percentile(seen, params.load_baseline_percentile))
+        x, seen = x - base, seen - base
+    span = float(np.percentile(seen, LOAD_SPAN_PERCENTILE))
     floor = max(LOAD_FLOOR_SHARE * span, params.load_floor_min)
     return x, span, floor
 
 
-def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -> Features:
+def features_load(
+    t: np.ndarray,
+    load: np.ndarray,
+    gap: np.ndarray,
+    kind: str,
+    history: np.ndarray | None = None,
+) -> Features:
     """Features for a force sensor (N) or an inflatable-ball barometer (Pa)."""
     params = kind_params(kind)
-    x, span, floor = _load_floor(np.asarray(load, dtype=np.float64), params)
+    x, span, floor = _load_floor(np.asarray(load, dtype=np.float64), params, history)
     loaded = x > floor
     # Loaded level: slow mean of the loaded frames only, to express changes as fractions.
     win = int(LEVEL_WINDOW_S / FRAME_S)
@@ -262,19 +273,31 @@ def features_load(t: np.ndarray, load: np.ndarray, gap: np.ndarray, kind: str) -
     )
 
 
-def sample_noise(values: np.ndarray, block: int = 256) -> float:
+def sample_noise(values: np.ndarray, block: int = 256, history: np.ndarray | None = None) -> float:
     """White-noise standard deviation per sample, from first differences in the quietest blocks.
 
     Tremor and breathing of a loaded ball also show in first differences; the quietest blocks
-    (typically the ball lying unloaded before a session) show the sensor alone.
+    (typically the ball lying unloaded before a session) show the sensor alone. ``history``:
+    :func:`block_noise` of samples seen before these, judged together with them.
     """
     d = np.diff(np.asarray(values, dtype=np.float64))
-    if len(d) == 0:
-        return 0.0
-    n_blocks = len(d) // block
-    if n_blocks < 4:
+    blocks = block_noise(values, block)
+    if history is not None and len(history):
+        blocks = np.concatenate([history, blocks])
+    if len(blocks) < 4:
+        if len(d) == 0:
+            return 0.0
         mad = np.median(np.abs(d - np.median(d)))
         return float(1.4826 * mad / np.sqrt(2))
+    return float(np.percentile(blocks, 5))
+
+
+def block_noise(values: np.ndarray, block: int = 256) -> np.ndarray:
+    """Per block of ``block`` first differences, the noise they show (RMS / sqrt 2)."""
+    d = np.diff(np.asarray(values, dtype=np.float64))
+    n_blocks = len(d) // block
+    if n_blocks == 0:
+        return np.empty(0)
     blocks = d[: n_blocks * block].reshape(n_blocks, block)
     rms = np.sqrt(np.mean((blocks - blocks.mean(axis=1, keepdims=True)) ** 2, axis=1))
-    return float(np.percentile(rms, 5) / np.sqrt(2))
+    return rms / np.sqrt(2)

@@ -65,8 +65,15 @@ def sample_columns(data: pd.DataFrame | Samples) -> dict[str, np.ndarray]:
     return {str(c): data[c].to_numpy() for c in data.columns}
 
 
-def session_features(data: pd.DataFrame | Samples, kind: str) -> Features:
-    """Clean timestamps, frame the samples and compute the frame features for ``kind``."""
+def session_features(
+    data: pd.DataFrame | Samples, kind: str, history: Mapping[str, np.ndarray] | None = None
+) -> Features:
+    """Clean timestamps, frame the samples and compute the frame features for ``kind``.
+
+    ``history`` describes samples seen earlier in the session, so that a window of a longer
+    session is judged as the whole session would be: ``"load"`` (load sensors: one load a
+    second) and, per IMU column, its :func:`block_noise`."""
+    history = history or {}
     columns = sample_columns(data)
     t, tinfo = timestamps_clean(np.asarray(columns["time_s"], dtype=np.float64))
     values = [np.asarray(columns[c], dtype=np.float64) for c in SENSOR_COLUMNS[kind]]
@@ -78,14 +85,19 @@ def session_features(data: pd.DataFrame | Samples, kind: str) -> Features:
     params = kind_params(kind)
     if params.is_motion_sensor:
         gyro = fv[:, 3:6] if params.has_gyro else None
-        feat = features_imu(ft, fv[:, :3], gyro, gap, imu_noise(values, spf, params))
+        feat = features_imu(ft, fv[:, :3], gyro, gap, imu_noise(values, spf, params, history))
     else:
-        feat = features_load(ft, fv[:, 0], gap, kind)
+        feat = features_load(ft, fv[:, 0], gap, kind, history.get("load"))
     feat.info.update({"gaps_s": finfo["gaps_s"], "t0": finfo["t0"], **tinfo})
     return feat
 
 
-def imu_noise(values: list[np.ndarray], spf: float, params: KindParams) -> dict[str, float]:
+def imu_noise(
+    values: list[np.ndarray],
+    spf: float,
+    params: KindParams,
+    history: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, float]:
     """Per-frame sensor noise of an IMU: tilt (``acc_deg``) and, with a gyro, ``gyro_dps``.
 
     Measured on the raw sample columns (acc x, y, z, then gyro) and divided by sqrt(samples
@@ -93,13 +105,20 @@ def imu_noise(values: list[np.ndarray], spf: float, params: KindParams) -> dict[
     """
     noise = {
         "acc_deg": float(
-            np.degrees(np.mean([sample_noise(values[i]) for i in range(3)]) / G_MS2) / np.sqrt(spf)
+            np.degrees(np.mean([_noise(values, i, history) for i in range(3)]) / G_MS2)
+            / np.sqrt(spf)
         )
     }
     if params.has_gyro:
-        g_noise = np.mean([sample_noise(values[i]) for i in range(3, 6)])
+        g_noise = np.mean([_noise(values, i, history) for i in range(3, 6)])
         noise["gyro_dps"] = float(np.degrees(g_noise) / np.sqrt(spf))
     return noise
+
+
+def _noise(values: list[np.ndarray], i: int, history: Mapping[str, np.ndarray] | None) -> float:
+    """Sample noise of IMU column ``i``, judged with the blocks seen before (``history``)."""
+    name = SENSOR_COLUMNS["imu"][i]
+    return sample_noise(values[i], history=(history or {}).get(name))
 
 
 def session_process(
