@@ -31,6 +31,9 @@ COMMANDS: dict[str, CommandInfo] = {
     "dashboard": CommandInfo("holdtrack.commands.dashboard", "open the dashboard"),
     "convert": CommandInfo("holdtrack.commands.convert", "convert CSV <-> recording"),
     "decode": CommandInfo("holdtrack.commands.decode", "decode raw sensor packets (hex)"),
+    "replay": CommandInfo(
+        "holdtrack.commands.replay", "stream a session through the live detector"
+    ),
     "simulate": CommandInfo("holdtrack.commands.simulate", "write a simulated, labelled session"),
     "link": CommandInfo("holdtrack.commands.link", "link this machine to your clinic"),
     "sync": CommandInfo("holdtrack.commands.sync", "send finished recordings to the clinic"),
@@ -78,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"holdtrack: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader (such as ``head``) has had enough
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("holdtrack: interrupted", file=sys.stderr)
         return 130

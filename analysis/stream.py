@@ -1,0 +1,333 @@
+"""Holds as they happen: samples fed in chunks, events out (docs/stream-events.md).
+
+Two clocks run side by side. The *live* view reads the last few seconds of features after every
+half second of samples, so a hold is announced about 3 s after the ball settles and rolling
+that breaks it within 2 s. The *final* view re-runs the whole detector on a window that reaches
+from a minute before the oldest unsettled stretch to now; once a hold ended more than
+``SETTLE_S`` ago it can no longer change, and it is reported as the batch analysis would.
+Only that window is kept, so memory and CPU do not grow with the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from holdtrack.analysis.clean import FRAME_S, runs_find
+from holdtrack.analysis.features import block_noise
+from holdtrack.analysis.holds import Hold, holds_find
+from holdtrack.analysis.process import sample_columns, session_features
+from holdtrack.analysis.schema import (
+    DEFAULT_HOLD_TARGET_S,
+    MIN_HOLD_S,
+    SENSOR_COLUMNS,
+    infer_sensor_kind,
+)
+from holdtrack.analysis.states import HOLD, states_classify
+from holdtrack.analysis.stream_tail import TailState, tail_read
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from holdtrack.analysis.features import Features
+
+TICK_S = 0.5  # stream time between two looks at the last seconds (the live view)
+FINAL_EVERY_S = 5.0  # stream time between two runs of the full detector (the final view)
+LIVE_WINDOW_S = 40.0  # the live view reads features of this much of the latest samples
+SETTLE_S = 20.0  # the detector's look-ahead: a hold that ended this long ago is final
+CONTEXT_S = 60.0  # samples kept before the oldest stretch that may still change
+MAX_WINDOW_S = 1200.0  # never more than this (a hold longer keeps the start it was seen with)
+STABLE_S = 0.5  # a hold is final once two runs of the full detector agree on it this closely
+RESYNC_S = 2.0  # the live hold restarts where the full detector puts it, if that is later
+STATE_KEEP_S = 1.0  # a new live state must last this long before it is announced
+
+LOAD_COLUMN = {"force": "force_n", "pressure": "pressure_pa"}
+MAX_HISTORY = 8 * 3600  # values kept of earlier samples (8 hours of loads a second)
+
+EVENTS = ("state", "hold_start", "hold_target", "hold_end", "rolling")
+
+
+@dataclass
+class _LiveHold:
+    """A hold the live view announced: its estimated start, and end once it broke."""
+
+    start_s: float
+    end_s: float | None = None
+    targeted: bool = False
+    counted: bool = False
+
+
+class HoldStream:
+    """Feed samples as they arrive; get state changes and hold events at once, and the same
+    holds as :func:`session_process` by the end."""
+
+    def __init__(
+        self, sensor_kind: str | None = None, hold_target_s: float = DEFAULT_HOLD_TARGET_S
+    ) -> None:
+        self.kind = sensor_kind
+        self.hold_target_s = hold_target_s
+        self.holds: list[Hold] = []  # final holds, in order
+        self.state = "idle"  # the live state last announced
+        self.ticks = 0
+        self._cols: dict[str, list[np.ndarray]] = {}
+        self._first_s: float | None = None
+        self._now_s = -np.inf
+        self._next_tick_s = -np.inf
+        self._next_final_s = -np.inf
+        self._settled_s = -np.inf  # holds ending before this were judged
+        self._open_start_s: float | None = None  # start of a final-view hold still open
+        self._final_open_s: float | None = None  # start of its hold reaching the window's end
+        self._final_at = -np.inf  # when the full detector last ran
+        self._seen: list[tuple[float, float]] = []  # holds it saw then (start, end)
+        self._live: list[_LiveHold] = []
+        self._history: dict[str, np.ndarray] = {}  # what earlier samples told (see _keep_history)
+        self._pending: tuple[str, float] | None = None  # a live state waiting to be announced
+
+    def feed(self, data: pd.DataFrame | Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
+        """Take the next samples (``time_s`` plus sample columns); return the events they
+        bring, in order. Chunks may be of any size, irregular, and have gaps between them."""
+        cols = sample_columns(data)
+        if "time_s" not in cols or len(cols["time_s"]) == 0:
+            return []
+        if self.kind is None:
+            self.kind = infer_sensor_kind(cols)
+        t = np.asarray(cols["time_s"], dtype=np.float64)
+        keep = t >= self._now_s if np.isfinite(self._now_s) else np.ones(len(t), dtype=bool)
+        if not keep.any():
+            return []
+        for name, values in cols.items():
+            self._cols.setdefault(name, []).append(np.asarray(values)[keep])
+        if self._first_s is None:
+            self._first_s = float(t[keep][0])
+            self._next_tick_s = self._first_s + TICK_S
+            self._next_final_s = self._first_s + FINAL_EVERY_S
+        self._now_s = float(t[keep][-1])
+        events: list[dict[str, Any]] = []
+        if self._now_s >= self._next_tick_s:
+            self._next_tick_s = self._now_s + TICK_S
+            events += self._live_tick()
+        if self._now_s >= self._next_final_s:
+            self._next_final_s = self._now_s + FINAL_EVERY_S
+            events += self._tick(final=False)
+        return events
+
+    def finish(self) -> list[dict[str, Any]]:
+        """The session ended: every hold is final now."""
+        if self._first_s is None:
+            return []
+        return self._tick(final=True)
+
+    def _window(self) -> dict[str, np.ndarray]:
+        """The kept samples as arrays, trimmed to the window."""
+        cols = {k: np.concatenate(v) if len(v) > 1 else v[0] for k, v in self._cols.items()}
+        t = cols["time_s"]
+        frontier = self._open_start_s if self._open_start_s is not None else self._settled_s
+        start = max(min(frontier, self._now_s - SETTLE_S) - CONTEXT_S, self._now_s - MAX_WINDOW_S)
+        first = int(np.searchsorted(t, start, side="left"))
+        self._keep_history(t[:first], cols)
+        cols = {k: v[first:] for k, v in cols.items()}
+        self._cols = {k: [v] for k, v in cols.items()}
+        return cols
+
+    def _keep_history(self, t: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+        """What samples leaving the window tell of the whole session: loads (one a second)
+        for the loaded levels, IMU noise per block for the sensor's own noise."""
+        if len(t) == 0:
+            return
+        name = LOAD_COLUMN.get(self.kind or "")
+        if name is not None:
+            second = np.floor(t - t[0]).astype(np.int64)
+            count = np.bincount(second)
+            sums = np.bincount(second, weights=np.asarray(cols[name][: len(t)], dtype=np.float64))
+            self._add_history("load", sums[count > 0] / count[count > 0])
+        else:
+            for c in SENSOR_COLUMNS.get(self.kind or "", ()):
+                self._add_history(c, block_noise(cols[c][: len(t)]))
+
+    def _add_history(self, key: str, values: np.ndarray) -> None:
+        old = self._history.get(key)
+        both = values if old is None else np.concatenate([old, values])
+        self._history[key] = both[-MAX_HISTORY:]
+
+    def _tick(self, final: bool) -> list[dict[str, Any]]:
+        self.ticks += 1
+        cols = self._window()
+        t = cols["time_s"]
+        if len(t) < 2 or not t[-1] > t[0]:
+            return []
+        assert self.kind is not None
+        feat = session_features(cols, self.kind, self._history)
+        codes, _ = states_classify(feat)
+        edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t[0], t[-1])
+        events = self._settle(codes, feat, edges, final)
+        self._final_open_s, self._final_at = None, self._now_s
+        if len(codes) and codes[-1] == HOLD:
+            self._final_open_s = float(edges[runs_find(codes == HOLD)[-1][0]])
+            events += self._resync_live(self._final_open_s)
+        return events
+
+    def _resync_live(self, start_s: float) -> list[dict[str, Any]]:
+        """The full detector sees the hold under way begin later than the live view thought
+        (a step to a new spot the last seconds did not show): the live hold starts anew."""
+        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
+        if current is None or start_s <= current.start_s + RESYNC_S:
+            return []
+        current.end_s = start_s
+        self._live.append(_LiveHold(start_s=start_s))
+        return [{"event": "hold_start", "t_s": self._now_s, "start_s": round(start_s, 2)}]
+
+    def _live_tick(self) -> list[dict[str, Any]]:
+        """The live view: features of the latest samples, read at their end."""
+        t = self._cols["time_s"]
+        first, k = self._now_s - LIVE_WINDOW_S, len(t) - 1
+        while k > 0 and t[k][0] > first:
+            k -= 1
+        cols = {name: np.concatenate(v[k:]) for name, v in self._cols.items()}
+        i = int(np.searchsorted(cols["time_s"], first))
+        cols = {name: v[i:] for name, v in cols.items()}
+        if len(cols["time_s"]) < 2 or not cols["time_s"][-1] > cols["time_s"][0]:
+            return []
+        assert self.kind is not None
+        feat = session_features(cols, self.kind, self._history)
+        holding = bool(self._live) and self._live[-1].end_s is None
+        return self._live_step(tail_read(feat, holding))
+
+    def _settle(
+        self, codes: np.ndarray, feat: Features, edges: np.ndarray, final: bool
+    ) -> list[dict[str, Any]]:
+        """Report holds that can no longer change; remember where the unsettled part begins."""
+        horizon = self._now_s if final else self._now_s - SETTLE_S
+        due: list[tuple[int, int]] = []
+        self._open_start_s = None
+        seen, self._seen = self._seen, []
+        for a, b in runs_find(codes == HOLD):
+            start, end = float(edges[a]), float(edges[b])
+            self._seen.append((start, end))
+            stable = final or any(
+                abs(start - s0) <= STABLE_S and abs(end - e0) <= STABLE_S for s0, e0 in seen
+            )
+            if end <= self._settled_s or end - start < MIN_HOLD_S and end <= horizon:
+                continue
+            if self.holds and start < self.holds[-1].end_s:
+                continue  # seen and reported with an earlier window
+            if end <= horizon and stable and not (b == len(codes) and not final):
+                due.append((a, b))
+            elif self._open_start_s is None:
+                self._open_start_s = start
+        events: list[dict[str, Any]] = []
+        if due:
+            mask = np.zeros(len(codes), dtype=bool)
+            for a, b in due:
+                mask[a:b] = True
+            found, _ = holds_find(np.where(mask, codes, -1), feat, edges, self.hold_target_s)
+            for hold in found:
+                events.append(self._report(hold))
+        if self._open_start_s is not None:
+            horizon = min(horizon, self._open_start_s)
+        self._settled_s = max(self._settled_s, horizon)
+        events += self._forget_live(final)
+        return events
+
+    def _report(self, hold: Hold) -> dict[str, Any]:
+        """A final hold: remembered, matched to the live one, and its ``hold_end`` event."""
+        self.holds.append(hold)
+        for live in self._live:
+            end = live.end_s if live.end_s is not None else self._now_s
+            if live.start_s < hold.end_s and end > hold.start_s:
+                live.counted = True
+        return {"event": "hold_end", "t_s": self._now_s, "counted": True, **hold.to_dict()}
+
+    def _forget_live(self, final: bool) -> list[dict[str, Any]]:
+        """Live holds that broke before the settled time and match no final hold did not
+        count (too short, or not a hold after all); say so once."""
+        events = []
+        for live in list(self._live):
+            if live.end_s is None and final:
+                live.end_s = self._now_s
+            if live.end_s is None or (live.end_s > self._settled_s and not final):
+                continue
+            if not final and self._open_start_s is not None and live.end_s > self._open_start_s:
+                continue  # inside a hold still under way
+            self._live.remove(live)
+            if not live.counted:
+                events.append(
+                    {
+                        "event": "hold_end",
+                        "t_s": self._now_s,
+                        "counted": False,
+                        "start_s": round(live.start_s, 2),
+                        "end_s": round(live.end_s, 2),
+                        "duration_s": round(live.end_s - live.start_s, 2),
+                    }
+                )
+        return events
+
+    def _live_step(self, tail: TailState) -> list[dict[str, Any]]:
+        """Announce what the last seconds show: hold start, target, rolling, state changes."""
+        events: list[dict[str, Any]] = []
+        now = self._now_s
+        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
+        if current is None and tail.state == "hold" and tail.start_s is not None:
+            current = self._reopened()
+            if current is None:
+                current = _LiveHold(start_s=tail.start_s)
+                self._live.append(current)
+                events.append(
+                    {"event": "hold_start", "t_s": now, "start_s": round(tail.start_s, 2)}
+                )
+            events += self._announce("hold", now, at_once=True)
+        elif current is not None and tail.state not in ("hold", None):
+            current.end_s = tail.since_s
+            if tail.state == "rolling":
+                events.append(
+                    {"event": "rolling", "t_s": now, "hold_start_s": round(current.start_s, 2)}
+                )
+            events += self._announce(tail.state, now, at_once=True)
+            current = None
+        else:
+            events += self._announce(tail.state, now, at_once=False)
+        due = current is not None and now >= current.start_s + self.hold_target_s
+        if current is not None and due and not current.targeted:
+            current.targeted = True
+            events.append(
+                {
+                    "event": "hold_target",
+                    "t_s": now,
+                    "start_s": round(current.start_s, 2),
+                    "target_s": self.hold_target_s,
+                }
+            )
+        return events
+
+    def _reopened(self) -> _LiveHold | None:
+        """The last live hold, open again, if the full detector (run since it broke) still
+        sees it going on: the live view missed the body's signal for a moment."""
+        prev = self._live[-1] if self._live else None
+        final = self._final_open_s
+        if prev is None or prev.end_s is None or final is None or self._final_at < prev.end_s:
+            return None
+        if final > prev.start_s + RESYNC_S:
+            return None
+        prev.end_s = None
+        return prev
+
+    def _announce(self, state: str | None, now: float, at_once: bool) -> list[dict[str, Any]]:
+        """A ``state`` event once a new state has lasted ``STATE_KEEP_S`` (at once for a hold
+        starting or breaking, which have waited for their own evidence)."""
+        if state is None:
+            return []
+        if state == self.state:
+            self._pending = None
+            return []
+        if not at_once:
+            if self._pending is None or self._pending[0] != state:
+                self._pending = (state, now)
+                return []
+            if now - self._pending[1] < STATE_KEEP_S:
+                return []
+        self._pending = None
+        self.state = state
+        return [{"event": "state", "t_s": now, "state": state}]

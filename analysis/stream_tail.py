@@ -1,0 +1,97 @@
+"""What the last few seconds of features say, for the live view of :mod:`.stream`.
+
+The batch rules look seconds ahead (a hold must last 10 s, stillness is judged over 6 s
+windows); live coaching cannot wait for that. Here the ball is *moving* when its contact
+ranges more than the kind's stillness threshold within the last second, *settled* when it
+stayed within it for the last 2.5 s under load, and *rolling* once a move has lasted 1.5 s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from holdtrack.analysis.clean import FRAME_S
+from holdtrack.analysis.features import Features
+
+CONFIRM_S = 2.5  # settled under load this long: a hold has begun
+MOVE_S = 1.0  # the contact ranges beyond stillness within this long: the ball moves
+ROLLING_S = 1.5  # a move lasting this long is rolling, not a step to a new spot
+LOADED_S = 4.0  # body evidence is read over this long
+LOADED_OFF_S = 8.0  # a hold ends unloaded only when the body evidence is gone this long
+LOOK_BACK_S = 30.0  # how far back the start of a settled stretch is traced
+
+
+@dataclass(frozen=True)
+class TailState:
+    """The live state (None: not yet clear), since when, and for a hold its estimated start."""
+
+    state: str | None
+    since_s: float
+    start_s: float | None = None
+
+
+def tail_read(feat: Features, holding: bool = False) -> TailState:
+    """The state at the end of ``feat``; ``holding``: a hold is under way, which a still ball
+    keeps until the body's signal has been gone for ``LOADED_OFF_S``."""
+    n = len(feat.t)
+    end_s = float(feat.t[-1] + FRAME_S / 2) if n else 0.0
+    confirm = int(round(CONFIRM_S / FRAME_S))
+    if n < confirm:
+        return TailState(None, end_s)
+    settled_frames = _settled_frames(feat, int(round(LOOK_BACK_S / FRAME_S)))
+    move = int(round(MOVE_S / FRAME_S))
+    loaded = _loaded(feat, int(round((LOADED_OFF_S if holding else LOADED_S) / FRAME_S)))
+    if settled_frames < move:
+        moving_since = end_s - _moving_frames(feat) * FRAME_S
+        if feat.params.detects_carried and float(feat.carried[-move:].mean()) > 0.5:
+            return TailState("idle", moving_since)
+        if not feat.params.is_motion_sensor and not loaded:
+            return TailState("idle", moving_since)
+        rolling = end_s - moving_since >= ROLLING_S
+        return TailState("rolling" if rolling else "reposition", moving_since)
+    if not loaded:
+        return TailState("idle" if settled_frames >= confirm else None, end_s)
+    if settled_frames < confirm:
+        return TailState(None, end_s)
+    start_s = end_s - settled_frames * FRAME_S
+    return TailState("hold", start_s, start_s)
+
+
+def _settled_frames(feat: Features, most: int) -> int:
+    """How many of the last frames (up to ``most``) the contact (or load) stays still over."""
+    if feat.params.is_motion_sensor:
+        back = feat.path[::-1][:most]
+        spread = np.sqrt(
+            ((np.maximum.accumulate(back) - np.minimum.accumulate(back)) ** 2).sum(axis=1)
+        )
+        over = np.flatnonzero(spread > feat.params.motion_on)
+    else:
+        over = np.flatnonzero(feat.motion[::-1][:most] > feat.params.motion_on)
+    return int(over[0]) if len(over) else min(most, len(feat.t))
+
+
+def _moving_frames(feat: Features) -> int:
+    """How long the ball has been moving up to the end, in frames: since the end of the last
+    second-long spell it stayed still over (shorter still spells are part of the move)."""
+    move = int(round(MOVE_S / FRAME_S))
+    last = min(len(feat.t), int(round(LOOK_BACK_S / FRAME_S)))
+    if last <= move:
+        return last
+    if feat.params.is_motion_sensor:
+        windows = sliding_window_view(feat.path[-last:], move, axis=0)  # (k, channels, move)
+        spread = np.sqrt((np.ptp(windows, axis=2) ** 2).sum(axis=1))
+    else:
+        spread = sliding_window_view(feat.motion[-last:], move).max(axis=1)
+    still = np.flatnonzero(spread <= feat.params.motion_on)
+    return last - int(still[-1]) - move if len(still) else last
+
+
+def _loaded(feat: Features, frames: int) -> bool:
+    """Whether a body loads the ball over the last ``frames``: breathing and tremor for IMUs,
+    the load itself for force and pressure sensors."""
+    n = len(feat.t)
+    a = max(n - frames, 0)
+    return bool(np.median(feat.body_series(a, n)) > 1.0)

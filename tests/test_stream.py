@@ -1,0 +1,135 @@
+"""The live detector: samples in chunks of any size, events at once, batch holds by the end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from holdtrack.analysis.process import session_process
+from holdtrack.analysis.stream import EVENTS, HoldStream
+from holdtrack.sensing.session import read_session
+from holdtrack.simulation.config import SimConfig
+from holdtrack.simulation.simulate import simulate
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".csv", ".parquet"))
+# Streaming sees only the samples so far; the batch also sees the rest of the session (its
+# quietest stretches set the sensor's noise), which moves an edge by up to about 1.3 s.
+EDGE_TOLERANCE_S = 1.5
+SIM_SEEDS = range(700_001, 700_009)  # tuning seeds, apart from every benchmark's
+# Known gaps, kept visible until fixed: with a gyro, the full detector can move a hold's edge by
+# several seconds once it sees more than SETTLE_S past it, after the stream has reported it.
+IMU_LATE_EDGE = pytest.mark.xfail(
+    strict=True, reason="a gyro hold edge can settle more than SETTLE_S after it"
+)
+
+
+def _stream(columns: dict[str, np.ndarray], kind: str | None, seed: int, most: int = 300):
+    """Feed ``columns`` in random chunks of 1 to 300 samples; the stream and every event."""
+    rng = np.random.default_rng(seed)
+    stream = HoldStream(kind)
+    events, i, n = [], 0, len(columns["time_s"])
+    while i < n:
+        k = int(rng.integers(1, most))
+        events += stream.feed({c: v[i : i + k] for c, v in columns.items()})
+        i += k
+    events += stream.finish()
+    return stream, events
+
+
+def _columns(data) -> dict[str, np.ndarray]:
+    return {c: data[c].to_numpy() for c in data.columns}
+
+
+def _assert_same_holds(stream_holds, batch_holds) -> None:
+    assert len(stream_holds) == len(batch_holds)
+    for s, b in zip(stream_holds, batch_holds):
+        assert abs(s.start_s - b.start_s) <= EDGE_TOLERANCE_S
+        assert abs(s.end_s - b.end_s) <= EDGE_TOLERANCE_S
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=IMU_LATE_EDGE) if "imu_floor" in p.name else p for p in SAMPLE_FILES],
+    ids=lambda p: p.name,
+)
+def test_streamed_sample_sessions_end_with_the_batch_holds(path):
+    session = read_session(path)
+    stream, events = _stream(_columns(session.data), session.meta.sensor_kind, seed=1)
+    batch = session_process(session.data, session.meta.sensor_kind)
+    assert len(batch.holds) >= 2
+    _assert_same_holds(stream.holds, batch.holds)
+    ended = [e for e in events if e["event"] == "hold_end" and e["counted"]]
+    assert [e["start_s"] for e in ended] == [round(h.start_s, 2) for h in stream.holds]
+
+
+@pytest.mark.parametrize(
+    "seed", [pytest.param(s, marks=IMU_LATE_EDGE) if s % 4 == 0 else s for s in SIM_SEEDS]
+)
+def test_streamed_simulated_sessions_end_with_the_batch_holds(seed):
+    kinds = ("imu", "accel", "force", "pressure")
+    cfg = SimConfig(kinds[seed % 4], ("floor", "wall")[seed % 2], "mixed", seed=seed)
+    sim = simulate(cfg)
+    data = sim.session.data
+    stream, _ = _stream(_columns(data), cfg.sensor_kind, seed)
+    _assert_same_holds(stream.holds, session_process(data, cfg.sensor_kind).holds)
+
+
+def test_events_are_in_time_order_and_follow_the_schema():
+    session = read_session(SAMPLES / "good_holder_imu_floor.parquet")
+    _, events = _stream(_columns(session.data), "imu", seed=2)
+    json.dumps(events, allow_nan=False)
+    assert {e["event"] for e in events} <= set(EVENTS)
+    times = [e["t_s"] for e in events]
+    assert times == sorted(times)
+    for e in events:
+        if e["event"] == "state":
+            assert e["state"] in ("hold", "rolling", "reposition", "idle")
+        if e["event"] == "hold_end" and e["counted"]:
+            assert e["duration_s"] == pytest.approx(e["end_s"] - e["start_s"], abs=0.02)
+            assert 0.0 <= e["steadiness"] <= 1.0 and isinstance(e["adherent"], bool)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="force holds are announced 4.4 s after they begin (goal 3 s)"
+)
+def test_a_hold_is_announced_soon_after_it_begins_and_its_target_on_time():
+    """Against the simulator's truth: each hold announced within 3 s of its true start, and
+    the 90 s mark within 1 s after its true second."""
+    truth = json.loads((SAMPLES / "good_holder_force_floor.truth.json").read_text())["holds"]
+    session = read_session(SAMPLES / "good_holder_force_floor.csv")
+    _, events = _stream(_columns(session.data), "force", seed=3, most=10)  # radio packets
+    starts = [e for e in events if e["event"] == "hold_start"]
+    targets = [e for e in events if e["event"] == "hold_target"]
+    for hold in truth:
+        announced = [e["t_s"] for e in starts if abs(e["start_s"] - hold["start_s"]) <= 2.0]
+        assert announced and 0.0 <= announced[0] - hold["start_s"] <= 3.0
+        if hold["duration_s"] >= 90.0:
+            due = hold["start_s"] + 90.0
+            assert any(0.0 <= e["t_s"] - due <= 1.0 for e in targets)
+
+
+def test_replay_prints_events_as_json_lines():
+    out = subprocess.run(
+        [sys.executable, "-m", "holdtrack", "replay", str(SAMPLES / "mixed_pressure_floor.parquet"),
+         "--speed", "0", "--events"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    events = [json.loads(line) for line in out.stdout.splitlines()]
+    ended = [e for e in events if e["event"] == "hold_end" and e["counted"]]
+    batch = session_process(read_session(SAMPLES / "mixed_pressure_floor.parquet").data)
+    assert len(ended) == len(batch.holds)
+
+
+def test_replay_of_a_missing_file_says_so():
+    out = subprocess.run(
+        [sys.executable, "-m", "holdtrack", "replay", "no-such-file.csv"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "no-such-file.csv" in out.stderr and out.stdout == ""
