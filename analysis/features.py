@@ -228,8 +228,12 @@ def _load_floor(
     """Load above the unloaded baseline, its high (98th pct) span and the loaded floor; with
     ``history`` (earlier loads, one a second) the levels are those of the whole session."""
     seen = x if history is None or len(history) == 0 else np.concatenate([history, x[::10]])
-    if params.load_baseline_percentile is not None:
-        base = float(np.percentile(seen, params.load_baseline_percentile))
+    if params.load_baseline_s is not None:
+        # The unloaded ball: the lowest mean over any such stretch, so that a second of
+        # unloaded ball in an hour is enough, and a noise spike is not.
+        base = float(moving_mean(x, max(int(round(params.load_baseline_s / FRAME_S)), 1)).min())
+        if history is not None and len(history):
+            base = min(base, float(history.min()))
         x, seen = x - base, seen - base
     span = float(np.percentile(seen, LOAD_SPAN_PERCENTILE))
     floor = max(LOAD_FLOOR_SHARE * span, params.load_floor_min)

@@ -74,7 +74,7 @@ class KindParams:
     # Load sensors: unloaded floor and baseline.
     load_floor_min_n: float | None
     load_floor_min_pa: float | None
-    load_baseline_percentile: float | None  # subtracted first (absolute pressure), else None
+    load_baseline_s: float | None  # lowest mean over this long is subtracted (absolute pressure)
     # Breathing and steadiness of holds.
     breathing_method: BreathingMethod
     tremble_band_hz: tuple[float, float]
@@ -160,7 +160,7 @@ KINDS: dict[str, KindParams] = {
         body_scale_floor_deg=None,
         load_floor_min_n=None,
         load_floor_min_pa=None,
-        load_baseline_percentile=None,
+        load_baseline_s=None,
         breathing_method="tilt",
         tremble_band_hz=(1.0, 3.0),
         steadiness_parts=(("moves_per_min", 1.0, 3.2), ("tremble", 1.0, 0.032)),
@@ -192,7 +192,7 @@ KINDS: dict[str, KindParams] = {
         body_scale_floor_deg=0.01,
         load_floor_min_n=None,
         load_floor_min_pa=None,
-        load_baseline_percentile=None,
+        load_baseline_s=None,
         breathing_method="tilt",
         tremble_band_hz=(1.0, 3.0),
         steadiness_parts=(("wander", 1.0, 1.2), ("tremble", 1.0, 0.032)),
@@ -224,20 +224,20 @@ KINDS: dict[str, KindParams] = {
         body_scale_floor_deg=None,
         load_floor_min_n=4.0,
         load_floor_min_pa=None,
-        load_baseline_percentile=None,
+        load_baseline_s=None,
         breathing_method="load",
         tremble_band_hz=(0.4, 3.0),
         steadiness_parts=(("wander", 1.0, 0.026), ("tremble", 6.0, 0.0045)),
     ),
 }
 # A barometer in an inflatable ball reads like a load cell, in Pa of absolute pressure: the
-# unloaded ball (2nd percentile) is subtracted first, and its unloaded floor is in Pa.
+# unloaded ball (its lowest 1 s mean) is subtracted first, and its unloaded floor is in Pa.
 KINDS["pressure"] = replace(
     KINDS["force"],
     name="pressure",
     load_floor_min_n=None,
     load_floor_min_pa=200.0,
-    load_baseline_percentile=2.0,
+    load_baseline_s=1.0,
 )
 
 if tuple(KINDS) != SENSOR_KINDS:

@@ -52,8 +52,8 @@ def test_load_motion_window_is_its_smoothing_of_3_s():
 
 
 def test_only_pressure_subtracts_an_unloaded_baseline():
-    assert KINDS["pressure"].load_baseline_percentile == 2.0
-    assert KINDS["force"].load_baseline_percentile is None
+    assert KINDS["pressure"].load_baseline_s == 1.0
+    assert KINDS["force"].load_baseline_s is None
     assert KINDS["force"].load_floor_min == 4.0
     assert KINDS["pressure"].load_floor_min == 200.0
 
