@@ -37,11 +37,11 @@ if TYPE_CHECKING:
 TICK_S = 0.5  # stream time between two looks at the last seconds (the live view)
 FINAL_EVERY_S = 5.0  # stream time between two runs of the full detector (the final view)
 LIVE_WINDOW_S = 40.0  # the live view reads features of this much of the latest samples
-SETTLE_S = 20.0  # the detector's look-ahead: a hold that ended this long ago is final
+SETTLE_S = 30.0  # the detector's look-ahead: a hold that ended this long ago is final
 CONTEXT_S = 60.0  # samples kept before the oldest stretch that may still change
 MAX_WINDOW_S = 1200.0  # never more than this (a hold longer keeps the start it was seen with)
 STABLE_S = 0.5  # a hold is final once two runs of the full detector agree on it this closely
-RESYNC_S = 2.0  # the live hold restarts where the full detector puts it, if that is later
+RESYNC_S = 5.0  # the live hold restarts where the full detector puts it, if that is later
 STATE_KEEP_S = 1.0  # a new live state must last this long before it is announced
 
 LOAD_COLUMN = {"force": "force_n", "pressure": "pressure_pa"}
@@ -83,8 +83,10 @@ class HoldStream:
         self._final_at = -np.inf  # when the full detector last ran
         self._seen: list[tuple[float, float]] = []  # holds it saw then (start, end)
         self._live: list[_LiveHold] = []
-        self._history: dict[str, np.ndarray] = {}  # what earlier samples told (see _keep_history)
+        self._history: dict[str, np.ndarray] = {}  # what earlier samples told (see _summary)
+        self._live_history: dict[str, np.ndarray] = {}  # ... and the final view's window
         self._pending: tuple[str, float] | None = None  # a live state waiting to be announced
+        self._idle_since: float | None = None  # a hold's body signal gone since
 
     def feed(self, data: pd.DataFrame | Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
         """Take the next samples (``time_s`` plus sample columns); return the events they
@@ -133,24 +135,24 @@ class HoldStream:
         return cols
 
     def _keep_history(self, t: np.ndarray, cols: dict[str, np.ndarray]) -> None:
-        """What samples leaving the window tell of the whole session: loads (one a second)
-        for the loaded levels, IMU noise per block for the sensor's own noise."""
+        """Remember what samples leaving the window tell of the whole session."""
+        for key, values in self._summary(t, cols).items():
+            old = self._history.get(key)
+            both = values if old is None else np.concatenate([old, values])
+            self._history[key] = both[-MAX_HISTORY:]
+
+    def _summary(self, t: np.ndarray, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """What samples ``t`` (the first of ``cols``) tell of the whole session: loads, one a
+        second, for the loaded levels; IMU noise per block for the sensor's own noise."""
         if len(t) == 0:
-            return
+            return {}
         name = LOAD_COLUMN.get(self.kind or "")
         if name is not None:
             second = np.floor(t - t[0]).astype(np.int64)
             count = np.bincount(second)
             sums = np.bincount(second, weights=np.asarray(cols[name][: len(t)], dtype=np.float64))
-            self._add_history("load", sums[count > 0] / count[count > 0])
-        else:
-            for c in SENSOR_COLUMNS.get(self.kind or "", ()):
-                self._add_history(c, block_noise(cols[c][: len(t)]))
-
-    def _add_history(self, key: str, values: np.ndarray) -> None:
-        old = self._history.get(key)
-        both = values if old is None else np.concatenate([old, values])
-        self._history[key] = both[-MAX_HISTORY:]
+            return {"load": sums[count > 0] / count[count > 0]}
+        return {c: block_noise(cols[c][: len(t)]) for c in SENSOR_COLUMNS.get(self.kind or "", ())}
 
     def _tick(self, final: bool) -> list[dict[str, Any]]:
         self.ticks += 1
@@ -160,6 +162,11 @@ class HoldStream:
             return []
         assert self.kind is not None
         feat = session_features(cols, self.kind, self._history)
+        window = self._summary(t, cols)
+        self._live_history = {
+            k: np.concatenate([self._history[k], v]) if k in self._history else v
+            for k, v in window.items()
+        }
         codes, _ = states_classify(feat)
         edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t[0], t[-1])
         events = self._settle(codes, feat, edges, final)
@@ -173,7 +180,11 @@ class HoldStream:
         """The full detector sees the hold under way begin later than the live view thought
         (a step to a new spot the last seconds did not show): the live hold starts anew."""
         current = self._live[-1] if self._live and self._live[-1].end_s is None else None
-        if current is None or start_s <= current.start_s + RESYNC_S:
+        if current is None:
+            return []
+        if start_s <= current.start_s + RESYNC_S:
+            if not current.targeted and abs(start_s - current.start_s) <= RESYNC_S:
+                current.start_s = start_s  # the same hold, its start better known
             return []
         current.end_s = start_s
         self._live.append(_LiveHold(start_s=start_s))
@@ -191,7 +202,7 @@ class HoldStream:
         if len(cols["time_s"]) < 2 or not cols["time_s"][-1] > cols["time_s"][0]:
             return []
         assert self.kind is not None
-        feat = session_features(cols, self.kind, self._history)
+        feat = session_features(cols, self.kind, self._live_history)
         holding = bool(self._live) and self._live[-1].end_s is None
         return self._live_step(tail_read(feat, holding))
 
@@ -279,16 +290,23 @@ class HoldStream:
                     {"event": "hold_start", "t_s": now, "start_s": round(tail.start_s, 2)}
                 )
             events += self._announce("hold", now, at_once=True)
-        elif current is not None and tail.state not in ("hold", None):
+        elif current is not None and self._breaks(tail, now):
             current.end_s = tail.since_s
-            if tail.state == "rolling":
-                events.append(
-                    {"event": "rolling", "t_s": now, "hold_start_s": round(current.start_s, 2)}
-                )
             events += self._announce(tail.state, now, at_once=True)
             current = None
         else:
             events += self._announce(tail.state, now, at_once=False)
+        if events and events[-1]["event"] == "state" and events[-1]["state"] == "rolling":
+            broke = self._live[-1] if self._live else None
+            recent = broke is not None and broke.end_s is not None and now - broke.end_s <= 10.0
+            events.insert(
+                len(events) - 1,
+                {
+                    "event": "rolling",
+                    "t_s": now,
+                    "hold_start_s": round(broke.start_s, 2) if recent and broke else None,
+                },
+            )
         due = current is not None and now >= current.start_s + self.hold_target_s
         if current is not None and due and not current.targeted:
             current.targeted = True
@@ -301,6 +319,18 @@ class HoldStream:
                 }
             )
         return events
+
+    def _breaks(self, tail: TailState, now: float) -> bool:
+        """Whether the hold under way ends: at once when the ball moves away; when the body's
+        signal is gone, only once that has lasted ``STATE_KEEP_S`` (no flicker)."""
+        if tail.state in ("hold", None):
+            self._idle_since = None
+            return False
+        if tail.state != "idle":
+            return True
+        if self._idle_since is None:
+            self._idle_since = now
+        return now - self._idle_since >= STATE_KEEP_S
 
     def _reopened(self) -> _LiveHold | None:
         """The last live hold, open again, if the full detector (run since it broke) still
