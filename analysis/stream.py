@@ -183,8 +183,8 @@ class HoldStream:
         if current is None:
             return []
         if start_s <= current.start_s + RESYNC_S:
-            if not current.targeted and abs(start_s - current.start_s) <= RESYNC_S:
-                current.start_s = start_s  # the same hold, its start better known
+            if not current.targeted and current.start_s - RESYNC_S <= start_s < current.start_s:
+                current.start_s = start_s  # the same hold, found to have begun earlier
             return []
         current.end_s = start_s
         self._live.append(_LiveHold(start_s=start_s))
