@@ -72,7 +72,8 @@ def session_features(
 
     ``history`` describes samples seen earlier in the session, so that a window of a longer
     session is judged as the whole session would be: ``"load"`` (load sensors: one load a
-    second) and, per IMU column, its :func:`block_noise`."""
+    second) and, per IMU column, its :func:`block_noise`, or its noise itself (one value,
+    ``"noise:<column>"``) when that is already known."""
     history = history or {}
     columns = sample_columns(data)
     t, tinfo = timestamps_clean(np.asarray(columns["time_s"], dtype=np.float64))
@@ -118,6 +119,9 @@ def imu_noise(
 def _noise(values: list[np.ndarray], i: int, history: Mapping[str, np.ndarray] | None) -> float:
     """Sample noise of IMU column ``i``, judged with the blocks seen before (``history``)."""
     name = SENSOR_COLUMNS["imu"][i]
+    known = (history or {}).get(f"noise:{name}")
+    if known is not None:
+        return float(known[0])
     return sample_noise(values[i], history=(history or {}).get(name))
 
 

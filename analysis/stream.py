@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from holdtrack.analysis.clean import FRAME_S, runs_find
-from holdtrack.analysis.features import block_noise
+from holdtrack.analysis.features import block_noise, sample_noise
 from holdtrack.analysis.holds import Hold, holds_find
 from holdtrack.analysis.process import sample_columns, session_features
 from holdtrack.analysis.schema import (
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 TICK_S = 0.5  # stream time between two looks at the last seconds (the live view)
 FINAL_EVERY_S = 5.0  # stream time between two runs of the full detector (the final view)
-LIVE_WINDOW_S = 40.0  # the live view reads features of this much of the latest samples
+LIVE_WINDOW_S = 30.0  # the live view reads features of this much of the latest samples
 SETTLE_S = 30.0  # the detector's look-ahead: a hold that ended this long ago is final
 CONTEXT_S = 60.0  # samples kept before the oldest stretch that may still change
 MAX_WINDOW_S = 1200.0  # never more than this (a hold longer keeps the start it was seen with)
@@ -167,6 +167,9 @@ class HoldStream:
             k: np.concatenate([self._history[k], v]) if k in self._history else v
             for k, v in window.items()
         }
+        for c in SENSOR_COLUMNS[self.kind] if self.kind in ("imu", "accel") else ():
+            noise = sample_noise(cols[c], history=self._history.get(c))
+            self._live_history[f"noise:{c}"] = np.array([noise])
         codes, _ = states_classify(feat)
         edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t[0], t[-1])
         events = self._settle(codes, feat, edges, final)

@@ -66,7 +66,8 @@ def tail_read(feat: Features, holding: bool = False) -> TailState:
             and _displacement(feat, moving) < (feat.params.reposition_min)
         ):
             return TailState("hold", moving_since)  # a small adjustment: the hold goes on
-        rolling = end_s - moving_since >= ROLLING_S
+        recent = feat.motion[-int(round(ROLLING_S * 2 / FRAME_S)) :] > feat.params.motion_on
+        rolling = end_s - moving_since >= ROLLING_S or float(recent.mean()) > 0.5
         return TailState("rolling" if rolling else "reposition", moving_since)
     if not loaded:
         return TailState("idle" if settled_frames >= confirm else None, end_s)
