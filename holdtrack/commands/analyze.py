@@ -9,7 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from holdtrack.commands.base import EXIT_OK, CliError, load_session, positive_float
+from holdtrack.commands.base import (
+    EXIT_OK,
+    CliError,
+    add_hold_target_option,
+    load_session,
+)
 
 log = logging.getLogger("holdtrack")
 
@@ -23,13 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``analyze``."""
     p.add_argument("file", type=Path, metavar="FILE", help="session file (.csv or .parquet)")
     p.add_argument("--json", action="store_true", help="print the analysis as one JSON object")
-    p.add_argument(
-        "--hold-target",
-        type=positive_float,
-        default=None,
-        metavar="S",
-        help="seconds a hold must last to count (default 90)",
-    )
+    add_hold_target_option(p)
 
 
 def run(args: argparse.Namespace) -> int:

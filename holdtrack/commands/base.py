@@ -52,6 +52,17 @@ def start_time(text: str) -> datetime:
     return when.astimezone(UTC)  # a time without a zone is the machine's local time
 
 
+def add_hold_target_option(parser: argparse.ArgumentParser, what: str = "") -> None:
+    """``--hold-target S``: seconds a hold must last to count (default 90)."""
+    parser.add_argument(
+        "--hold-target",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help=f"seconds a hold must last to count{what} (default 90)",
+    )
+
+
 def add_library_option(parser: argparse.ArgumentParser) -> None:
     """``--library DIR``, shared by the commands that work on the session library."""
     parser.add_argument(

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from holdtrack.commands.base import EXIT_OK, CliError, positive_float, run_until_interrupted
+from holdtrack.commands.base import (
+    EXIT_OK,
+    CliError,
+    add_hold_target_option,
+    positive_float,
+    run_until_interrupted,
+)
 
 DESCRIPTION = (
     "Record a Bluetooth LE sensor into a crash-safe session (.parquet) until Ctrl-C, showing "
@@ -28,13 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", choices=list(DECODERS), help="device model (default: its advert)")
     p.add_argument("--rate", type=positive_float, metavar="HZ", help="sample rate to configure")
     p.add_argument("--tare", action="store_true", help="zero a force gauge first (tindeq)")
-    p.add_argument(
-        "--hold-target",
-        type=positive_float,
-        default=90.0,
-        metavar="S",
-        help="seconds a hold must last to count; the cue sounds then (default 90)",
-    )
+    add_hold_target_option(p, "; the cue sounds then")
     p.add_argument("--patient", help="person id")
     p.add_argument("--site", help="body site")
     p.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
@@ -77,6 +77,7 @@ def _checked(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Record until Ctrl-C (or the end of a virtual source), then print the session's path."""
     faults = _checked(args)
+    from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
     from holdtrack.commands.recover import recover_journals
     from holdtrack.live_display import LiveDisplay
     from holdtrack.sensing.ble.profiles import RecordOptions
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     # Finish recordings a crash left here before starting a new one.
     recover_journals(unfinished(args.out), "recovered an unfinished recording:")
     options = RecordOptions(rate_hz=args.rate, tare=args.tare)
-    display = LiveDisplay(sys.stderr, hold_target_s=args.hold_target)
+    display = LiveDisplay(sys.stderr, hold_target_s=args.hold_target or DEFAULT_HOLD_TARGET_S)
 
     async def go(stop: Any) -> Any:
         if args.virtual is None:

@@ -9,7 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from holdtrack.commands.base import EXIT_OK, CliError, load_session, positive_float
+from holdtrack.commands.base import (
+    EXIT_OK,
+    CliError,
+    add_hold_target_option,
+    load_session,
+    positive_float,
+)
 
 DESCRIPTION = (
     "Stream a session file (interchange CSV or .parquet recording) through the live detector "
@@ -35,13 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="times real time (default 1; 0: as fast as possible)",
     )
     p.add_argument("--events", action="store_true", help="print events as JSON lines")
-    p.add_argument(
-        "--hold-target",
-        type=positive_float,
-        default=None,
-        metavar="S",
-        help="seconds a hold must last to count (default 90)",
-    )
+    add_hold_target_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
