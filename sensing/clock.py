@@ -254,8 +254,9 @@ class SampleClock:
         )
         takeable = self._inserted[since_drop - 1 :]
         total = sum(x[1] - x[2] for x in takeable)
-        # Early by as much as the insertions (or the tolerance) disproves them.
-        disproof = min(self.tolerance_s, total - self.period_s / 2)
+        # Early by as much as the insertions (at least half the tolerance, more than jitter;
+        # at most the tolerance) disproves them.
+        disproof = min(self.tolerance_s, max(total - self.period_s / 2, self.tolerance_s / 2))
         if (recent <= disproof and arrival_s > self._burst_until) or total <= 0:
             return
         self._burst_until = arrival_s + self.burst_s  # what the burst brings next counts too

@@ -154,10 +154,10 @@ def test_a_loss_that_later_arrivals_disprove_is_taken_back():
     assert _offset_spread_s(times, TRUE_S) < 0.05
 
 
-@pytest.mark.parametrize("rise_s", [0.2, 0.4])
+@pytest.mark.parametrize("rise_s", [0.3, 0.4])
 def test_a_small_loss_that_later_arrivals_disprove_is_taken_back(rise_s):
-    """Lateness rises by less than the tolerance for 20 s, then falls back: the loss put in
-    when the link kept pace is taken back, so no sample stays moved."""
+    """Lateness rises by less than the tolerance (more than half of it) for 20 s, then falls
+    back: the loss put in when the link kept pace is taken back, so no sample stays moved."""
     lateness_s = np.interp(TRUE_S, [0, 100, 100.01, 120, 122, 300], [0, 0, rise_s, rise_s, 0, 0])
     times, gaps, revisions = _record([(t + 0.01 + late, 1) for t, late in zip(TRUE_S, lateness_s)])
     assert revisions >= 2  # put in, then taken back
