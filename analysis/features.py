@@ -284,16 +284,22 @@ def sample_noise(values: np.ndarray, block: int = 256, history: np.ndarray | Non
     (typically the ball lying unloaded before a session) show the sensor alone. ``history``:
     :func:`block_noise` of samples seen before these, judged together with them.
     """
-    d = np.diff(np.asarray(values, dtype=np.float64))
     blocks = block_noise(values, block)
     if history is not None and len(history):
         blocks = np.concatenate([history, blocks])
-    if len(blocks) < 4:
-        if len(d) == 0:
-            return 0.0
-        mad = np.median(np.abs(d - np.median(d)))
-        return float(1.4826 * mad / np.sqrt(2))
-    return float(np.percentile(blocks, 5))
+    return noise_of_blocks(blocks, values)
+
+
+def noise_of_blocks(blocks: np.ndarray, values: np.ndarray) -> float:
+    """The noise the quietest of :func:`block_noise`'s ``blocks`` show; with fewer than four,
+    the spread of the first differences of ``values`` instead."""
+    if len(blocks) >= 4:
+        return float(np.percentile(blocks, 5))
+    d = np.diff(np.asarray(values, dtype=np.float64))
+    if len(d) == 0:
+        return 0.0
+    mad = np.median(np.abs(d - np.median(d)))
+    return float(1.4826 * mad / np.sqrt(2))
 
 
 def block_noise(values: np.ndarray, block: int = 256) -> np.ndarray:

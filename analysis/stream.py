@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from holdtrack.analysis.clean import FRAME_S, runs_find
-from holdtrack.analysis.features import block_noise, sample_noise
+from holdtrack.analysis.features import block_noise, noise_of_blocks
 from holdtrack.analysis.holds import Hold, holds_find
 from holdtrack.analysis.process import sample_columns, session_features
 from holdtrack.analysis.schema import (
@@ -71,7 +71,6 @@ class HoldStream:
         self.hold_target_s = hold_target_s
         self.holds: list[Hold] = []  # final holds, in order
         self.state = "idle"  # the live state last announced
-        self.ticks = 0
         self._cols: dict[str, list[np.ndarray]] = {}
         self._first_s: float | None = None
         self._now_s = -np.inf
@@ -155,21 +154,22 @@ class HoldStream:
         return {c: block_noise(cols[c][: len(t)]) for c in SENSOR_COLUMNS.get(self.kind or "", ())}
 
     def _tick(self, final: bool) -> list[dict[str, Any]]:
-        self.ticks += 1
         cols = self._window()
         t = cols["time_s"]
         if len(t) < 2 or not t[-1] > t[0]:
             return []
         assert self.kind is not None
-        feat = session_features(cols, self.kind, self._history)
         window = self._summary(t, cols)
         self._live_history = {
             k: np.concatenate([self._history[k], v]) if k in self._history else v
             for k, v in window.items()
         }
+        # The IMU noise of the session so far, measured once for both views.
         for c in SENSOR_COLUMNS[self.kind] if self.kind in ("imu", "accel") else ():
-            noise = sample_noise(cols[c], history=self._history.get(c))
+            noise = noise_of_blocks(self._live_history[c], cols[c])
             self._live_history[f"noise:{c}"] = np.array([noise])
+        known = {k: v for k, v in self._live_history.items() if k.startswith("noise:")}
+        feat = session_features(cols, self.kind, {**self._history, **known})
         codes, _ = states_classify(feat)
         edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t[0], t[-1])
         events = self._settle(codes, feat, edges, final)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from holdtrack.analysis.clean import FRAME_S
+from holdtrack.analysis.clean import FRAME_S, window_range
 from holdtrack.analysis.features import Features
 
 CONFIRM_S = 2.5  # settled under load this long: a hold has begun
@@ -106,8 +105,8 @@ def _moving_frames(feat: Features) -> int:
     last = min(len(feat.t), int(round(LOOK_BACK_S / FRAME_S)))
     if last <= move:
         return last
-    windows = sliding_window_view(feat.path[-last:], move, axis=0)  # (k, channels, move)
-    spread = np.sqrt((np.ptp(windows, axis=2) ** 2).sum(axis=1))
+    whole = last - move + 1  # windows of ``move`` frames the end does not cut short
+    spread = np.sqrt((window_range(feat.path[-last:], move)[:whole] ** 2).sum(axis=1))
     still = np.flatnonzero(spread <= _still_range(feat))
     return last - int(still[-1]) - move if len(still) else last
 
