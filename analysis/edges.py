@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S
+from holdtrack.analysis.clean import FRAME_S, runs_find
 from holdtrack.analysis.features import Features
 from holdtrack.analysis.runs import Label, Run
 
 MIN_REF_S = 2.0  # the reference stretch is at least this long
 EDGE_BAND_GAIN = 1.2  # the reference's own spread (breathing) is widened by this factor
+CLEAR_EXIT_GAIN = 2.0  # a departure this many times the range is the ball leaving for good
 
 
 def departure(feat: Features, ref: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -36,14 +37,25 @@ def first_exit(feat: Features, ref_a: int, ref_b: int, frames: np.ndarray) -> in
         return None
     lo, hi = int(frames.min()), int(frames.max()) + 1
     dep = departure(feat, ref, lo, hi)[frames - lo]
-    out = np.flatnonzero(dep > band)
-    if not len(out):
+    first = departure_start(dep, band, feat.params.edge_blip_s)
+    if first is None:
         return None
     # The ball began to leave where this rise out of the range began.
-    k = int(out[0])
+    k = first
     while feat.params.edge_backtrack and k > 0 and dep[k - 1] < dep[k]:
         k -= 1
-    return int(frames[min(k + 1, out[0])]) if k < out[0] else int(frames[k])
+    return int(frames[min(k + 1, first)]) if k < first else int(frames[k])
+
+
+def departure_start(dep: np.ndarray, band: float, blip_s: float) -> int | None:
+    """Where the ball leaves the range: the first stretch above ``band`` that lasts over
+    ``blip_s`` or reaches ``CLEAR_EXIT_GAIN`` times it. A blip that comes straight back (a deep
+    breath, the path's jump over a short loss of gyroscope data) is not the edge."""
+    longest = int(round(blip_s / FRAME_S))
+    for a, b in runs_find(dep > band):
+        if b - a > longest or b == len(dep) or dep[a:b].max() > CLEAR_EXIT_GAIN * band:
+            return int(a)
+    return None
 
 
 def edges_refine(runs: list[Run], feat: Features) -> None:

@@ -64,6 +64,8 @@ class KindParams:
     edge_ref_s: tuple[float, float]  # the hold's own range: this far inside the edge
     edge_ref_idle_s: float  # ... beside an idle ball, the reference starts this far inside
     edge_backtrack: bool  # the edge is where the rise out of the range began (else its end)
+    edge_blip_s: float  # shorter excursions out of the range that come straight back (a deep
+    # breath; the integrated path jumping over a short gyroscope loss) are no edge
     edge_margin_mm: float | None
     edge_margin_load_frac: float | None
     # Body on the ball.
@@ -152,6 +154,7 @@ KINDS: dict[str, KindParams] = {
         edge_ref_s=(1.0, 15.0),
         edge_ref_idle_s=5.0,
         edge_backtrack=True,
+        edge_blip_s=0.5,
         edge_margin_mm=0.5,
         edge_margin_load_frac=None,
         body_evidence="breathing_tremor",
@@ -184,6 +187,7 @@ KINDS: dict[str, KindParams] = {
         edge_ref_s=(1.0, 15.0),
         edge_ref_idle_s=5.0,
         edge_backtrack=True,
+        edge_blip_s=0.0,
         edge_margin_mm=0.4,
         edge_margin_load_frac=None,
         body_evidence="breathing_tremor",
@@ -216,6 +220,7 @@ KINDS: dict[str, KindParams] = {
         edge_ref_s=(1.5, 5.0),
         edge_ref_idle_s=1.5,
         edge_backtrack=False,
+        edge_blip_s=0.0,
         edge_margin_mm=None,
         edge_margin_load_frac=0.03,
         body_evidence="loaded_share",

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from constructed import FPS, path_features
 
-from holdtrack.analysis.edges import edges_refine, first_exit
+from holdtrack.analysis.edges import departure_start, edges_refine, first_exit
+from holdtrack.analysis import session_process
 from holdtrack.analysis.runs import Label, Run
+from holdtrack.simulation.simulate import SimConfig, simulate
 
 
 def _breathing_load(n: int) -> np.ndarray:
@@ -100,3 +102,45 @@ def test_first_exit_is_none_when_the_ball_stays_within_its_range():
     feat = path_features("force", _breathing_load(200))
     assert first_exit(feat, 100, 150, np.arange(150, 200)) is None
     assert first_exit(feat, 100, 150, np.array([], dtype=int)) is None
+
+
+def test_departure_start_passes_over_a_blip_that_comes_straight_back():
+    dep = np.zeros(100)
+    dep[20:24] = 1.5  # 0.4 s out, back: a deep breath or the path's jump over lost data
+    dep[60:] = np.linspace(1.2, 10.0, 40)
+    assert departure_start(dep, 1.0, blip_s=0.5) == 60
+    assert departure_start(dep, 1.0, blip_s=0.0) == 20  # load kinds: every exit counts
+    dep[22] = 2.5  # a blip past twice the range is a departure however short
+    assert departure_start(dep, 1.0, blip_s=0.5) == 20
+    assert departure_start(np.zeros(50), 1.0, blip_s=0.5) is None
+
+
+def test_departure_start_a_short_excursion_still_out_at_the_search_end_counts():
+    dep = np.zeros(30)
+    dep[27:] = 1.5
+    assert departure_start(dep, 1.0, blip_s=0.5) == 27
+
+
+def test_edges_refine_an_imu_hold_end_is_not_pulled_to_a_blip_before_the_real_exit():
+    x = np.zeros(600)
+    x[298:302] = 1.5  # out of the range for 0.4 s, then back
+    x[330:] = np.linspace(0.0, 30.0, 270)
+    runs = [Run(0, 315, Label.HOLD), Run(315, 600, Label.ROLLING)]
+    edges_refine(runs, path_features("imu", np.stack([x, 0 * x, 0 * x], axis=1)))
+    assert runs[0].b >= 328
+
+
+def test_a_short_loss_of_gyroscope_data_near_a_hold_end_does_not_move_the_end():
+    """Integrating the gyroscope over 0.6 s of lost samples shifts the contact path a little;
+    that shift must not end the hold 4 s before the ball leaves (as a 20 Hz recording showed)."""
+    cfg = SimConfig("imu", "floor", "good_holder", seed=8, rate_hz=20.0, packet_loss=0.0,
+                    dropouts_per_min=0.0, timestamps="device")  # fmt: skip
+    data = simulate(cfg).session.data
+    data = data[data["time_s"] <= 420].reset_index(drop=True)
+    whole = session_process(data).holds
+    assert len(whole) == 3 and whole[-1].end_s > 400
+    for lost_from_s in (398.0, 398.5, 399.5):
+        lost = data["time_s"].between(lost_from_s, lost_from_s + 0.6, inclusive="left")
+        holds = session_process(data[~lost].reset_index(drop=True)).holds
+        assert len(holds) == 3
+        assert abs(holds[-1].end_s - whole[-1].end_s) <= 1.0
