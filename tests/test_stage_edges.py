@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from constructed import FPS, path_features
 
-from holdtrack.analysis.edges import departure_start, edges_refine, first_exit
 from holdtrack.analysis import session_process
+from holdtrack.analysis.edges import departure_start, edges_refine, first_exit
 from holdtrack.analysis.runs import Label, Run
 from holdtrack.simulation.simulate import SimConfig, simulate
 
