@@ -87,6 +87,17 @@ class HoldStream:
         self._pending: tuple[str, float] | None = None  # a live state waiting to be announced
         self._idle_since: float | None = None  # a hold's body signal gone since
 
+    @property
+    def now_s(self) -> float:
+        """Time of the latest sample fed (-inf before any)."""
+        return self._now_s
+
+    @property
+    def hold_start_s(self) -> float | None:
+        """Estimated start of the hold under way as the live view sees it, or None."""
+        live = self._live[-1] if self._live else None
+        return live.start_s if live is not None and live.end_s is None else None
+
     def feed(self, data: pd.DataFrame | Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
         """Take the next samples (``time_s`` plus sample columns); return the events they
         bring, in order. Chunks may be of any size, irregular, and have gaps between them."""

@@ -1,8 +1,9 @@
-"""Live feedback while recording: link state, sample rate, current state, hold timer, target cue.
+"""Live feedback while recording: link, rate, the state and hold timer, events and cues.
 
-On a terminal one status line is redrawn in place and events (connected, link lost, the 90 s
-cue, a hold ending) get lines of their own; into a file or pipe the status line is printed
-every ``every_s`` seconds instead, so logs stay readable.
+The recorder's new samples go to the live detector (:class:`HoldStream`) at every tick; its
+events become lines of their own and eyes-free cues (:mod:`holdtrack.coaching`). On a terminal
+one status line is redrawn in place; into a file or pipe it is printed every ``every_s``
+seconds instead, so logs stay readable.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
-from holdtrack.analysis.live import LiveState, state_now
+from holdtrack.analysis.live import LiveState
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
+from holdtrack.analysis.stream import HoldStream
 from holdtrack.analysis.text import clock_text
+from holdtrack.coaching.cues import Coach, Cue, event_text
+from holdtrack.coaching.player import CuePlayer
 from holdtrack.sensing.recorder import Recorder, RecorderStatus
-
-STATE_EVERY_S = 2.0  # how often the detector runs on the recent samples
 
 
 def status_line(status: RecorderStatus, live: LiveState | None) -> str:
@@ -42,24 +44,28 @@ def status_line(status: RecorderStatus, live: LiveState | None) -> str:
 
 
 class LiveDisplay:
-    """Writes the recorder's progress to a terminal or a log."""
+    """Writes the recorder's progress to a terminal or a log, and plays the cues."""
 
     def __init__(
         self,
         out: TextIO = sys.stderr,
         every_s: float = 10.0,
         hold_target_s: float = DEFAULT_HOLD_TARGET_S,
+        coach: Coach | None = None,
+        player: CuePlayer | None = None,
     ) -> None:
         self.out = out
         self.hold_target_s = hold_target_s
         self.tty = out.isatty()
         self.every_s = every_s
-        self.live: LiveState | None = None
-        self.cues = 0
-        self._last_state_at = -1e9
+        self.coach = coach or Coach(hold_target_s)
+        self.player = player or CuePlayer(mute=True)
+        self.stream: HoldStream | None = None
+        self.cues = 0  # holds that reached the target
+        self.cue_log: list[tuple[Cue, float]] = []  # each cue and when its newest sample came
+        self._fed = 0
         self._last_print = -1e9
         self._events_shown = 0
-        self._cued = False
         self._drawn = False
 
     def event(self, text: str) -> None:
@@ -71,21 +77,20 @@ class LiveDisplay:
         self.out.flush()
 
     async def tick(self, recorder: Recorder) -> None:
-        """Called by the recorder loop twice a second."""
+        """Called by the recorder loop: show its news, feed the live detector, redraw."""
         status = recorder.status
         for text in status.events[self._events_shown :]:
             self.event(text)
         self._events_shown = len(status.events)
-        now = time.monotonic()
-        # Every 2 s of session time (a faster replay checks more often), at most twice a second.
-        if now - self._last_state_at >= max(0.5, STATE_EVERY_S / recorder.time_scale):
-            self._last_state_at = now
-            recent = recorder.recent()
-            if recent is not None and len(recent) > 1:
-                kind = recorder.journal.meta.sensor_kind if recorder.journal else None
-                self.live = await asyncio.to_thread(state_now, recent, kind, self.hold_target_s)
-                self._cue(self.live)
+        arrival = recorder.last_arrival
+        self._fed, cols = recorder.samples_since(self._fed)
+        if cols is not None and recorder.journal is not None:
+            if self.stream is None:
+                self.stream = HoldStream(recorder.journal.meta.sensor_kind, self.hold_target_s)
+            events = await asyncio.to_thread(self.stream.feed, cols)
+            self._react(events, arrival)
         line = status_line(status, self.live)
+        now = time.monotonic()
         if self.tty:
             self.out.write("\r\033[K" + line)
             self.out.flush()
@@ -94,18 +99,35 @@ class LiveDisplay:
             self._last_print = now
             self.event(line)
 
-    def _cue(self, live: LiveState) -> None:
-        if live.state == "hold" and live.cue and not self._cued:
-            self._cued = True
-            self.cues += 1
-            bell = "\a" if self.tty else ""
-            target = f"{live.hold_target_s:g} s"
-            self.event(f"{bell}{target} reached: hold done, move the ball about an inch")
-        elif live.state != "hold" and self._cued:
-            self._cued = False
+    @property
+    def live(self) -> LiveState | None:
+        """The state and hold timer the live detector shows now."""
+        if self.stream is None or self.stream.now_s == float("-inf"):
+            return None
+        start = self.stream.hold_start_s
+        hold_s = 0.0 if start is None else max(self.stream.now_s - start, 0.0)
+        state = "hold" if start is not None else self.stream.state
+        return LiveState(state, hold_s, self.cues, hold_target_s=self.hold_target_s)
+
+    def _react(self, events: list[dict[str, Any]], arrival: float) -> None:
+        """Lines for the events, sounds for the cues."""
+        assert self.stream is not None
+        for e in events:
+            if e["event"] == "hold_target":
+                self.cues += 1
+                bell = "\a" if self.tty and not self.player.audible else ""
+                self.event(bell + event_text(e))
+            elif e["event"] != "state":
+                self.event(event_text(e))
+        for cue in self.coach.update(events, self.stream.now_s):
+            self.cue_log.append((cue, arrival))
+            self.player.play(cue)
+            if cue.name in ("progress", "countdown"):
+                self.event(f"{clock_text(cue.t_s)}  {cue.phrase}")
 
     def close(self) -> None:
-        """End the status line."""
+        """End the status line; let the last cue finish."""
+        self.player.close()
         if self._drawn:
             self.out.write("\n")
             self.out.flush()

@@ -12,7 +12,6 @@ at least twice a second, whether or not samples arrive, so a crash loses at most
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import logging
 import time
@@ -37,13 +36,13 @@ from holdtrack.sensing.device_clock import DeviceClock
 from holdtrack.sensing.journal import FLUSH_EVERY_S, Journal, retimed_gaps
 from holdtrack.sensing.journal import journal_path as checked_journal_path
 from holdtrack.sensing.journal import journal_path_for as journal_path_for  # where it was
+from holdtrack.sensing.live_window import LiveWindow
 from holdtrack.sensing.session import SessionMeta
 from holdtrack.sensing.session.atomic import os_reason
 
 log = logging.getLogger(__name__)
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
-LIVE_WINDOW_S = 600.0  # samples kept in memory for the live state
 
 
 class RecordError(Exception):
@@ -115,8 +114,8 @@ class Recorder:
         self._last_t = -np.inf
         self._reconnected = False
         self._arrivals: deque[tuple[float, int]] = deque()
-        self._recent_t: list[float] = []
-        self._recent_v: list[list[float]] = []
+        self.window: LiveWindow | None = None  # the latest samples, once the kind is known
+        self.last_arrival = -np.inf  # monotonic time of the last notification with samples
 
     # --- samples ------------------------------------------------------------------------------
     def _open_journal(self) -> Journal | None:
@@ -125,6 +124,7 @@ class Recorder:
             return None
         meta = replace(self.meta, sensor_kind=kind, nominal_rate_hz=self.rate_hz)
         self.journal = Journal(self.journal_path, meta)
+        self.window = LiveWindow(list(self.journal.columns))
         return self.journal
 
     def _on_notify(self, _char: Any, data: bytearray) -> None:
@@ -187,12 +187,13 @@ class Recorder:
                 continue
             self._last_t = t
             journal.append(t, s.values)
-            self._recent_t.append(t)
-            self._recent_v.append([s.values[c] for c in columns])
+            self.window.append(t, [s.values[c] for c in columns])
             kept += 1
         self.status.samples += kept
         self.status.session_s = max(self.status.session_s, self._last_t)
         self._arrivals.append((wall, kept))
+        if kept:
+            self.last_arrival = wall
         if self.trace is not None:
             self.trace.append((wall, journal.samples))
 
@@ -213,8 +214,8 @@ class Recorder:
         """Samples already recorded after ``after_s`` move by ``by_s``: in the journal, the
         live window, the gaps and the last time."""
         journal.retime(after_s, by_s)
-        for i in range(bisect.bisect_right(self._recent_t, after_s), len(self._recent_t)):
-            self._recent_t[i] += by_s
+        if self.window is not None:
+            self.window.retime(after_s, by_s)
         if self._last_t > after_s:
             self._last_t += by_s
             self.status.session_s = self._last_t
@@ -229,18 +230,13 @@ class Recorder:
         return sum(n for _, n in self._arrivals) / window_s
 
     def recent(self) -> pd.DataFrame | None:
-        """The last ``LIVE_WINDOW_S`` of samples (for the live state), or None before any."""
-        if self.journal is None or not self._recent_t:
-            return None
-        cut = self._recent_t[-1] - LIVE_WINDOW_S
-        if self._recent_t[0] < cut - LIVE_WINDOW_S:  # trim now and then, not every time
-            i = int(np.searchsorted(self._recent_t, cut))
-            del self._recent_t[:i], self._recent_v[:i]
-        t = np.asarray(self._recent_t)
-        i = int(np.searchsorted(t, cut))
-        frame = pd.DataFrame(self._recent_v[i:], columns=list(self.journal.columns))
-        frame.insert(0, "time_s", t[i:])
-        return frame
+        """The last ten minutes of samples (for the live state), or None before any."""
+        return None if self.window is None else self.window.recent()
+
+    def samples_since(self, count: int) -> tuple[int, dict[str, np.ndarray] | None]:
+        """Samples recorded after the first ``count``, as columns; and the count to ask from
+        next time (see :meth:`LiveWindow.since`)."""
+        return (count, None) if self.window is None else self.window.since(count)
 
     # --- connection ---------------------------------------------------------------------------
     async def _flush_regularly(self, stop: asyncio.Event) -> None:
@@ -360,7 +356,7 @@ async def record(
     stop: asyncio.Event,
     out: Path | None = None,
     on_tick: Callable[[Recorder], Any] | None = None,
-    tick_s: float = 0.5,
+    tick_s: float = 0.25,
 ) -> Path:
     """Run ``recorder`` until ``stop``, calling ``on_tick`` regularly; finish the session file.
 

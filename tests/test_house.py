@@ -21,6 +21,7 @@ PACKAGES = {
     "dashboard": "holdtrack.dashboard",
     "library": "holdtrack.library",
     "server": "holdtrack.server",
+    "coaching": "holdtrack.coaching",
 }
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60
@@ -74,7 +75,13 @@ def test_sensing_imports_only_the_column_schema_of_analysis():
         assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
 
 
-@pytest.mark.parametrize("folder", ["analysis", "sensing", "library", "dashboard"])
+def test_coaching_takes_only_the_analysis_events():
+    for path, mods in modules_in("coaching"):
+        wrong = {m for m in mods if not within(m, "holdtrack.coaching", "holdtrack.analysis")}
+        assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
+
+
+@pytest.mark.parametrize("folder", ["analysis", "sensing", "library", "dashboard", "coaching"])
 def test_the_real_path_never_imports_the_simulation_wing(folder: str):
     for path, mods in modules_in(folder):
         wrong = {m for m in mods if within(m, "holdtrack.simulation")}
@@ -89,7 +96,7 @@ def test_the_library_serves_the_views_and_never_imports_them():
 
 def test_nothing_imports_the_command_line_package():
     cli = ("holdtrack.cli", "holdtrack.commands", "holdtrack.live_display", "holdtrack.__main__")
-    for folder in ("analysis", "sensing", "simulation", "library", "dashboard"):
+    for folder in ("analysis", "sensing", "simulation", "library", "dashboard", "coaching"):
         for path, mods in modules_in(folder):
             wrong = {m for m in mods if within(m, *cli)}
             assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"

@@ -63,6 +63,29 @@ def add_hold_target_option(parser: argparse.ArgumentParser, what: str = "") -> N
     )
 
 
+def add_cue_options(parser: argparse.ArgumentParser) -> None:
+    """Eyes-free cues: ``--mute``, ``--speak``, ``--countdown``."""
+    g = parser.add_argument_group("cues (sounds while holding)")
+    g.add_argument("--mute", action="store_true", help="no sounds")
+    g.add_argument(
+        "--speak",
+        action="store_true",
+        help='also say the cues ("hold", "30 seconds", ...) where espeak-ng is installed',
+    )
+    g.add_argument(
+        "--countdown", action="store_true", help="count down the last seconds to the target"
+    )
+
+
+def cues_for(args: argparse.Namespace, hold_target_s: float, mute: bool = False) -> Any:
+    """The coach and the player the cue options ask for: ``(Coach, CuePlayer)``."""
+    from holdtrack.coaching.cues import Coach
+    from holdtrack.coaching.player import CuePlayer
+
+    coach = Coach(hold_target_s, countdown=args.countdown)
+    return coach, CuePlayer(speak=args.speak, mute=args.mute or mute)
+
+
 def add_library_option(parser: argparse.ArgumentParser) -> None:
     """``--library DIR``, shared by the commands that work on the session library."""
     parser.add_argument(

@@ -10,14 +10,17 @@ from typing import Any
 from holdtrack.commands.base import (
     EXIT_OK,
     CliError,
+    add_cue_options,
     add_hold_target_option,
+    cues_for,
     positive_float,
     run_until_interrupted,
 )
 
 DESCRIPTION = (
     "Record a Bluetooth LE sensor into a crash-safe session (.parquet) until Ctrl-C, showing "
-    "the link, rate, current state and hold timer. Unfinished recordings in the output folder "
+    "the link, rate, current state and hold timer, with sounds as a hold starts, every 30 s, "
+    "at the target and when rolling. Unfinished recordings in the output folder "
     "are recovered first. --virtual FILE instead streams a session from a virtual sensor over "
     "an in-process Bluetooth link, through the same bleak code."
 )
@@ -35,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rate", type=positive_float, metavar="HZ", help="sample rate to configure")
     p.add_argument("--tare", action="store_true", help="zero a force gauge first (tindeq)")
     add_hold_target_option(p, "; the cue sounds then")
+    add_cue_options(p)
     p.add_argument("--patient", help="person id")
     p.add_argument("--site", help="body site")
     p.add_argument("--out", type=Path, default=Path("."), help="output folder (default .)")
@@ -92,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
     # Finish recordings a crash left here before starting a new one.
     recover_journals(unfinished(args.out), "recovered an unfinished recording:")
     options = RecordOptions(rate_hz=args.rate, tare=args.tare)
-    display = LiveDisplay(sys.stderr, hold_target_s=args.hold_target or DEFAULT_HOLD_TARGET_S)
+    target_s = args.hold_target or DEFAULT_HOLD_TARGET_S
+    coach, player = cues_for(args, target_s)
+    display = LiveDisplay(sys.stderr, hold_target_s=target_s, coach=coach, player=player)
 
     async def go(stop: Any) -> Any:
         if args.virtual is None:
