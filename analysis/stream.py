@@ -118,13 +118,22 @@ class HoldStream:
             self._next_final_s = self._first_s + FINAL_EVERY_S
         self._now_s = float(t[keep][-1])
         events: list[dict[str, Any]] = []
+        final_due = self._now_s >= self._next_final_s
+        if final_due and not np.isfinite(self._final_at):
+            # A first chunk of many seconds: the live view needs the noise the full detector
+            # measures, so that runs first.
+            events += self._final_tick()
+            final_due = False
         if self._now_s >= self._next_tick_s:
             self._next_tick_s = self._now_s + TICK_S
             events += self._live_tick()
-        if self._now_s >= self._next_final_s:
-            self._next_final_s = self._now_s + FINAL_EVERY_S
-            events += self._tick(final=False)
+        if final_due:
+            events += self._final_tick()
         return events
+
+    def _final_tick(self) -> list[dict[str, Any]]:
+        self._next_final_s = self._now_s + FINAL_EVERY_S
+        return self._tick(final=False)
 
     def finish(self) -> list[dict[str, Any]]:
         """The session ended: every hold is final now."""
@@ -298,11 +307,10 @@ class HoldStream:
         if current is None and tail.state == "hold" and tail.start_s is not None:
             current = self._reopened()
             if current is None:
-                current = _LiveHold(start_s=tail.start_s)
+                start = self._start_seen(tail.start_s)
+                current = _LiveHold(start_s=start)
                 self._live.append(current)
-                events.append(
-                    {"event": "hold_start", "t_s": now, "start_s": round(tail.start_s, 2)}
-                )
+                events.append({"event": "hold_start", "t_s": now, "start_s": round(start, 2)})
             events += self._announce("hold", now, at_once=True)
         elif current is not None and self._breaks(tail, now):
             current.end_s = tail.since_s
@@ -333,6 +341,14 @@ class HoldStream:
                 }
             )
         return events
+
+    def _start_seen(self, tail_start_s: float) -> float:
+        """A new hold's start: where the last seconds put it, unless they show it going on
+        since their beginning (a view joined mid-hold) and the full detector saw it start
+        earlier."""
+        at_edge = tail_start_s <= self._now_s - LIVE_WINDOW_S + 2.0
+        final = self._final_open_s
+        return final if at_edge and final is not None and final < tail_start_s else tail_start_s
 
     def _breaks(self, tail: TailState, now: float) -> bool:
         """Whether the hold under way ends: at once when the ball moves away; when the body's

@@ -3,7 +3,8 @@
 Usage: python benchmarks/recorder.py [--seconds S] [--repeats N]
 
 Each case streams S seconds of a simulated session in real time from a virtual sensor through
-the real bleak code into a journal, with the live display running (its detector every 2 s).
+the real bleak code into a journal, with the live display running (the live detector fed
+every 0.25 s).
 Reported, as medians of N runs:
 - recorder CPU per sample: time in the notification handler (decode, timestamp, journal);
 - process CPU per sample: the whole process, including both ends of the emulated Bluetooth

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from holdtrack.dashboard import clinic
+from holdtrack.dashboard.live import live_view
 from holdtrack.dashboard.people import clinic_view, person_view
 from holdtrack.dashboard.sessions import replay_view, session_view
 from holdtrack.dashboard.sidebar import sidebar
@@ -33,10 +34,11 @@ DATA_VIEWS: dict[str, Callable[[ScopedLibrary], None]] = {
 
 
 def local() -> None:
-    """One person's dashboard on this machine: the whole library."""
+    """One person's dashboard on this machine: the whole library, and the recording under way."""
     reader = ScopedLibrary(open_library(library_root()))
-    view = sidebar(reader, tuple(DATA_VIEWS))
-    DATA_VIEWS[view](reader)
+    views = {**DATA_VIEWS, "Live": live_view}
+    view = sidebar(reader, tuple(views))
+    views[view](reader)
 
 
 def clinic_app() -> None:

@@ -62,8 +62,10 @@ class LiveDisplay:
         self.player = player or CuePlayer(mute=True)
         self.stream: HoldStream | None = None
         self.cues = 0  # holds that reached the target
-        self.cue_log: list[tuple[Cue, float]] = []  # each cue and when its newest sample came
+        # Each cue, and when the first and the last samples the detector read for it arrived.
+        self.cue_log: list[tuple[Cue, float, float]] = []
         self._fed = 0
+        self._fed_arrival = float("-inf")
         self._last_print = -1e9
         self._events_shown = 0
         self._drawn = False
@@ -82,13 +84,15 @@ class LiveDisplay:
         for text in status.events[self._events_shown :]:
             self.event(text)
         self._events_shown = len(status.events)
-        arrival = recorder.last_arrival
+        newest = recorder.last_arrival
+        oldest = recorder.first_arrival_after(self._fed_arrival)
         self._fed, cols = recorder.samples_since(self._fed)
         if cols is not None and recorder.journal is not None:
+            self._fed_arrival = newest
             if self.stream is None:
                 self.stream = HoldStream(recorder.journal.meta.sensor_kind, self.hold_target_s)
             events = await asyncio.to_thread(self.stream.feed, cols)
-            self._react(events, arrival)
+            self._react(events, (oldest, newest))
         line = status_line(status, self.live)
         now = time.monotonic()
         if self.tty:
@@ -109,7 +113,7 @@ class LiveDisplay:
         state = "hold" if start is not None else self.stream.state
         return LiveState(state, hold_s, self.cues, hold_target_s=self.hold_target_s)
 
-    def _react(self, events: list[dict[str, Any]], arrival: float) -> None:
+    def _react(self, events: list[dict[str, Any]], arrival: tuple[float, float]) -> None:
         """Lines for the events, sounds for the cues."""
         assert self.stream is not None
         for e in events:
@@ -120,7 +124,7 @@ class LiveDisplay:
             elif e["event"] != "state":
                 self.event(event_text(e))
         for cue in self.coach.update(events, self.stream.now_s):
-            self.cue_log.append((cue, arrival))
+            self.cue_log.append((cue, *arrival))
             self.player.play(cue)
             if cue.name in ("progress", "countdown"):
                 self.event(f"{clock_text(cue.t_s)}  {cue.phrase}")

@@ -229,6 +229,11 @@ class Recorder:
             self._arrivals.popleft()
         return sum(n for _, n in self._arrivals) / window_s
 
+    def first_arrival_after(self, wall: float) -> float:
+        """Monotonic time of the first notification with samples after ``wall`` (within the
+        last 3 s), else the last one's."""
+        return next((t for t, n in self._arrivals if t > wall and n), self.last_arrival)
+
     def recent(self) -> pd.DataFrame | None:
         """The last ten minutes of samples (for the live state), or None before any."""
         return None if self.window is None else self.window.recent()

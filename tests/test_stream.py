@@ -130,3 +130,20 @@ def test_replay_of_a_missing_file_says_so():
     )  # fmt: skip
     assert out.returncode == 1
     assert "no-such-file.csv" in out.stderr and out.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["good_holder_imu_floor.parquet", "good_holder_force_floor.csv"])
+def test_a_stream_joined_mid_hold_starts_the_hold_where_it_began(name):
+    """A live page opened on a recording already 40 s into a hold gets it all in one chunk:
+    the hold is there at once, started where the batch analysis puts it, give or take what
+    the rest of the session tells the batch (not 30 s ago, the most the last seconds show)."""
+    session = read_session(SAMPLES / name)
+    first = session_process(session.data, session.meta.sensor_kind).holds[0]
+    cols = _columns(session.data[session.data["time_s"] <= first.start_s + 40.0])
+    stream = HoldStream(session.meta.sensor_kind)
+    events = stream.feed(cols)
+    (start,) = [e for e in events if e["event"] == "hold_start"]
+    assert abs(start["start_s"] - first.start_s) <= 2.5
+    assert stream.state == "hold" and stream.hold_start_s == pytest.approx(
+        start["start_s"], abs=0.01
+    )
