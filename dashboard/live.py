@@ -100,8 +100,9 @@ def live_view(lib: ScopedLibrary) -> None:
     if not journals:
         st.info(
             f"No recording in progress in {folder}. Start one with "
-            f"`holdtrack record --device SENSOR --out {folder}`, then open this page again."
+            f"`holdtrack record --device SENSOR --out {folder}`; it shows here once it starts."
         )
+        _wait_for_recording(str(folder))
         return
     names = [p.name for p in journals]
     name = st.selectbox("Recording", names, key="live_journal")
@@ -110,6 +111,17 @@ def live_view(lib: ScopedLibrary) -> None:
     c2.toggle("Speak", key="live_speak", help="say the cues too (where espeak-ng is installed)")
     c3.toggle("Count down", key="live_countdown", help="the last seconds before the target")
     live_panel(str(folder / name), lib)
+
+
+@st.fragment(run_every=2.0)
+def _wait_for_recording(folder: str) -> None:
+    """Look for a recording every 2 s; show the page again when one starts."""
+    try:
+        found = bool(unfinished(Path(folder)))
+    except OSError:
+        found = False
+    if found:
+        st.rerun(scope="app")
 
 
 def _tracker(path: str) -> LiveTracker:

@@ -25,6 +25,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--samples", action="store_true", help="import the sample sessions first")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.add_argument(
+        "--recordings",
+        type=Path,
+        metavar="DIR",
+        help="where the Live page looks for recordings in progress (default: this folder)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     log.info("holdtrack dashboard on http://%s:%d (library %s)", args.host, args.port, lib.root)
     env = {**os.environ, "HOLDTRACK_LIBRARY": str(lib.root)}
+    if args.recordings is not None:
+        env["HOLDTRACK_RECORDINGS"] = str(args.recordings.resolve())
     if os.name == "posix":
         # Become the server, so a SIGTERM to this process stops it instead of orphaning it.
         sys.stdout.flush()
