@@ -14,7 +14,7 @@ from typing import Any
 from holdtrack.analysis.text import clock_text
 
 PROGRESS_EVERY_S = 30.0  # a hold under way hears its time this often
-COUNTDOWN_MARKS_S = (30.0, 20.0, 10.0, 5.0, 4.0, 3.0, 2.0, 1.0)  # seconds left, said once each
+COUNTDOWN_MARKS_S = (20.0, 10.0, 5.0, 4.0, 3.0, 2.0, 1.0)  # seconds left, said once each
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class Coach:
         self._said |= set(passed)
         mark = passed[-1]
         left = self.hold_target_s - mark
-        if self.countdown and left in COUNTDOWN_MARKS_S and left < self.every_s:
+        if self.countdown and left in COUNTDOWN_MARKS_S:
             return Cue("countdown", f"{left:g}", now_s)
         return Cue("progress", seconds_text(mark), now_s)
 
