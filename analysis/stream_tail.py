@@ -52,6 +52,10 @@ def tail_read(feat: Features, holding: bool = False) -> TailState:
     settled_frames = _settled_frames(feat, int(round(LOOK_BACK_S / FRAME_S)))
     move = int(round(MOVE_S / FRAME_S))
     loaded = _loaded(feat, int(round((LOADED_OFF_S if holding else LOADED_S) / FRAME_S)))
+    if loaded and not holding and settled_frames >= move:
+        # Loaded over the whole settled stretch, not just its last seconds: a ball that lay
+        # idle and is now being picked up or pushed off is no hold.
+        loaded = _loaded(feat, settled_frames)
     if settled_frames < move:
         moving = _moving_frames(feat)
         moving_since = end_s - moving * FRAME_S

@@ -147,3 +147,28 @@ def test_a_stream_joined_mid_hold_starts_the_hold_where_it_began(name):
     assert stream.state == "hold" and stream.hold_start_s == pytest.approx(
         start["start_s"], abs=0.01
     )
+
+
+def test_a_ball_that_lay_idle_and_is_then_pushed_off_is_no_hold():
+    """An IMU ball lies still and unloaded for 20 s; then a body pushes on it for 5 s without
+    moving the contact, and it rolls away. The last seconds look loaded and the ball has not
+    moved for 25 s, but it was not loaded for most of that: no hold, no flicker."""
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 40, 1 / 50.0)
+    n = len(t)
+    gyro = rng.normal(0, 0.002, (n, 3))
+    acc = np.tile([0.0, 0.0, 9.81], (n, 1)) + rng.normal(0, 0.01, (n, 3))
+    push = (t >= 20) & (t < 25)
+    gyro[push, 0] += 0.03 * np.sin(2 * np.pi * 0.3 * t[push]) + rng.normal(0, 0.02, push.sum())
+    acc[push] += rng.normal(0, 0.05, (push.sum(), 3))
+    roll = t >= 25
+    gyro[roll, 0] += np.sin(2 * np.pi * 0.5 * t[roll])
+    cols = {"time_s": t, **{f"acc_{a}": acc[:, i] for i, a in enumerate("xyz")},
+            **{f"gyro_{a}": gyro[:, i] for i, a in enumerate("xyz")}}  # fmt: skip
+    stream = HoldStream("imu")
+    events = []
+    for a in range(0, n, 5):
+        events += stream.feed({k: v[a : a + 5] for k, v in cols.items()})
+    assert not [e for e in events if e["event"] == "hold_start"]
+    states = [e["state"] for e in events if e["event"] == "state"]
+    assert states[-1] == "rolling" and "hold" not in states
