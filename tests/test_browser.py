@@ -6,16 +6,11 @@ Screenshots go to ``screenshots/`` at the project root.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, need_chromium
+from browsing import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
@@ -24,49 +19,11 @@ ROW_1_Y = 35 + 17  # header row, then the middle of the first data row (pixels)
 need_chromium()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory) -> Iterator[str]:
-    port = _free_port()
     library = tmp_path_factory.mktemp("library")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "holdtrack.cli",
-            "dashboard",
-            "--library",
-            str(library),
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"dashboard did not start: {out[-2000:]}")
-            time.sleep(0.5)
+    with serve_dashboard("--library", str(library), cwd=ROOT) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _no_exception(page) -> None:

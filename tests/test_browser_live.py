@@ -8,13 +8,11 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, need_chromium
+from browsing import CHROMIUM, CHROMIUM_ARGS, need_chromium, serve_dashboard
 
 from holdtrack.analysis import session_process
 from holdtrack.sensing.session import read_session
@@ -27,14 +25,6 @@ SPEED = 4.0
 need_chromium()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _holdtrack(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "holdtrack", *args],
@@ -45,28 +35,11 @@ def _holdtrack(*args: str, **kw) -> subprocess.Popen:
 @pytest.fixture()
 def live_setup(tmp_path) -> Iterator[tuple[str, Path]]:
     """A dashboard looking for recordings in an empty folder."""
-    port = _free_port()
     recordings = tmp_path / "recordings"
     recordings.mkdir()
-    proc = _holdtrack("dashboard", "--library", str(tmp_path / "lib"), "--port", str(port),
-                      "--recordings", str(recordings))  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dashboard did not start: {proc.stdout.read().decode()[-2000:]}")
-            time.sleep(0.5)
+    args = ("--library", str(tmp_path / "lib"), "--recordings", str(recordings))
+    with serve_dashboard(*args, cwd=ROOT) as url:
         yield url, recordings
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _seconds(clock: str) -> int:

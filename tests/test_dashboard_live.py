@@ -107,28 +107,27 @@ def test_the_cue_the_browser_plays_is_the_cue_sound():
     ]
 
 
-def test_the_live_page_says_when_no_recording_is_under_way(tmp_path, monkeypatch):
+def _live_page(tmp_path: Path, monkeypatch, recordings: Path) -> AppTest:
+    """The Live page of a sample library's dashboard, looking in ``recordings``."""
     lib = Library(tmp_path / "lib")
     import_sample_set(lib)
     monkeypatch.setenv("HOLDTRACK_LIBRARY", str(lib.root))
-    monkeypatch.setenv("HOLDTRACK_RECORDINGS", str(tmp_path))
+    monkeypatch.setenv("HOLDTRACK_RECORDINGS", str(recordings))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     at.sidebar.radio(key="view").set_value("Live").run()
     assert not at.exception
+    return at
+
+
+def test_the_live_page_says_when_no_recording_is_under_way(tmp_path, monkeypatch):
+    at = _live_page(tmp_path, monkeypatch, tmp_path)
     assert any("No recording in progress" in i.value for i in at.info)
 
 
 def test_a_journal_that_is_not_one_is_named_not_crashed_on(tmp_path, monkeypatch):
-    lib = Library(tmp_path / "lib")
-    import_sample_set(lib)
     (tmp_path / "junk.htjournal").write_text("not a header\n1,2\n")
-    monkeypatch.setenv("HOLDTRACK_LIBRARY", str(lib.root))
-    monkeypatch.setenv("HOLDTRACK_RECORDINGS", str(tmp_path))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.sidebar.radio(key="view").set_value("Live").run()
-    assert not at.exception
+    at = _live_page(tmp_path, monkeypatch, tmp_path)
     assert any("junk.htjournal" in e.value and "not a holdtrack journal" in e.value
                for e in at.error)  # fmt: skip
 
