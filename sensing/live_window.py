@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 
 import numpy as np
-import pandas as pd
 
 LIVE_WINDOW_S = 600.0  # samples kept in memory for the live state
 
@@ -36,18 +35,6 @@ class LiveWindow:
         loss)."""
         for i in range(bisect.bisect_right(self._t, after_s), len(self._t)):
             self._t[i] += by_s
-
-    def recent(self) -> pd.DataFrame | None:
-        """The last ``LIVE_WINDOW_S`` of samples, or None before any."""
-        if not self._t:
-            return None
-        cut = self._t[-1] - LIVE_WINDOW_S
-        self._trim(cut)
-        t = np.asarray(self._t)
-        i = int(np.searchsorted(t, cut))
-        frame = pd.DataFrame(self._v[i:], columns=self.columns)
-        frame.insert(0, "time_s", t[i:])
-        return frame
 
     def since(self, count: int) -> tuple[int, dict[str, np.ndarray] | None]:
         """Samples after the first ``count`` ever appended (as far as the window still holds

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from bleak import BleakClient
 from bleak.backends.device import BLEDevice
 from bleak_retry_connector import establish_connection
@@ -233,10 +232,6 @@ class Recorder:
         """Monotonic time of the first notification with samples after ``wall`` (within the
         last 3 s), else the last one's."""
         return next((t for t, n in self._arrivals if t > wall and n), self.last_arrival)
-
-    def recent(self) -> pd.DataFrame | None:
-        """The last ten minutes of samples (for the live state), or None before any."""
-        return None if self.window is None else self.window.recent()
 
     def samples_since(self, count: int) -> tuple[int, dict[str, np.ndarray] | None]:
         """Samples recorded after the first ``count``, as columns; and the count to ask from

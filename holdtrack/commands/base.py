@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,14 @@ def cues_for(args: argparse.Namespace, hold_target_s: float, mute: bool = False)
     """The coach and the player the cue options ask for: ``(Coach, CuePlayer)``."""
     from holdtrack.coaching.cues import Coach
     from holdtrack.coaching.player import CuePlayer
+    from holdtrack.coaching.sound import speech_engine
 
     coach = Coach(hold_target_s, countdown=args.countdown)
-    return coach, CuePlayer(speak=args.speak, mute=args.mute or mute)
+    player = CuePlayer(speak=args.speak, mute=args.mute or mute)
+    if args.speak and player.audible and speech_engine() is None:
+        print("holdtrack: --speak: espeak-ng is not installed; cues are tones only",
+              file=sys.stderr)  # fmt: skip
+    return coach, player
 
 
 def add_library_option(parser: argparse.ArgumentParser) -> None:
