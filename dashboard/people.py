@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -26,19 +28,33 @@ def clinic_view(lib: ScopedLibrary) -> None:
     flagged = int((table["flags"] != "").sum())
     c1, c2, c3 = st.columns(3)
     c1.metric("People", len(table))
-    c2.metric("Flagged", flagged)
+    c2.metric("Need attention", flagged)
     c3.metric("With data on 16+ of 30 days", int((table["band"] == "16-30").sum()))
-    clickable_table(table, "clinic_table", list(table["patient"]), "patient", "Person")
-    st.caption("Select a person's row to open their progress.")
+    if st.toggle("Only people who need attention", key="clinic_attention"):
+        table = table[table["flags"] != ""].reset_index(drop=True)
+    clickable_table(
+        table, "clinic_table", list(table["patient"]), "patient", "Person",
+        column_config={"flags": st.column_config.TextColumn("needs attention", width="large")},
+    )  # fmt: skip
+    st.caption(
+        "People who need attention come first, the most flags first. "
+        "Select a person's row to open their progress."
+    )
 
 
 def clickable_table(
-    table: pd.DataFrame, key: str, values: list[str], state_key: str, view: str
+    table: pd.DataFrame,
+    key: str,
+    values: list[str],
+    state_key: str,
+    view: str,
+    column_config: dict[str, Any] | None = None,
 ) -> None:
     """A table whose selected row opens ``values[row]`` (as ``state_key``) in ``view``."""
     st.dataframe(
         table,
         hide_index=True,
+        column_config=column_config,
         width="stretch",
         key=key,
         on_select=lambda: open_selected(key, values, state_key, view),

@@ -14,8 +14,10 @@ from holdtrack.analysis.text import clock_text
 from holdtrack.library import Prescription, SessionRow
 
 PLOT_POINTS = 2000
-MOSTLY_ROLLING = 0.5  # rolling share of loaded time that flags a patient
+MOSTLY_ROLLING = 0.5  # rolling share of the latest session's loaded time that flags a patient
 NO_DATA_DAYS = 3
+# A recording shorter than this share of the prescribed routine is no routine (and is flagged).
+ROUTINE_MIN_SHARE = 0.5
 
 
 def monitoring_band(days_with_data: int) -> str:
@@ -35,6 +37,7 @@ def clinic_table(
     """One row per patient: last session, days with data, band, adherence, trend and flags.
 
     Adherence is judged against each person's own prescription (routines and hold target).
+    People who need attention come first: most flags first, then by name.
     """
     prescriptions = prescriptions or {}
     now = now or datetime.now(UTC)
@@ -43,9 +46,42 @@ def clinic_table(
         by_patient.setdefault(s.patient_id, []).append(s)
     rows = [
         _clinic_row(patient, items, prescriptions.get(patient, Prescription()), now)
-        for patient, items in sorted(by_patient.items())
+        for patient, items in by_patient.items()
     ]
+    rows.sort(key=lambda r: (-r.pop("_n_flags"), r["patient"]))
     return pd.DataFrame(rows)
+
+
+def is_routine(s: SessionRow, rx: Prescription) -> bool:
+    """Whether a session counts as a routine: analysed, and at least half the prescribed length."""
+    return s.error is None and s.duration_s >= ROUTINE_MIN_SHARE * rx.routine_min * 60.0
+
+
+def patient_flags(items: list[SessionRow], rx: Prescription, now: datetime) -> list[str]:
+    """What needs a therapist's attention, in words with the number behind each; ``items`` in
+    time order."""
+    flags = []
+    failed = sum(s.error is not None for s in items)
+    if failed:
+        flags.append(f"{failed} session{'s' * (failed > 1)} could not be analysed")
+    last = items[-1]
+    if (now - last.start_utc).days >= NO_DATA_DAYS:
+        flags.append(f"no data for {(now - last.start_utc).days} days")
+    if last.error is None and last.loaded_s > 0 and last.rolling_s / last.loaded_s > MOSTLY_ROLLING:
+        flags.append(f"latest session mostly rolling ({last.rolling_s / last.loaded_s:.0%})")
+    if last.error is None and last.n_holds and not last.adherent_holds:
+        target = clock_text(rx.hold_target_s)
+        flags.append(f"no hold reached {target} in the latest session (0 of {last.n_holds})")
+    if last.error is None and last.duration_s < ROUTINE_MIN_SHARE * rx.routine_min * 60.0:
+        flags.append(
+            f"latest session far shorter than prescribed "
+            f"({clock_text(last.duration_s)} of {rx.routine_min:g} min)"
+        )
+    week = [s for s in items if now - timedelta(days=7) < s.start_utc <= now]
+    done = sum(is_routine(s, rx) for s in week)
+    if done < rx.routines_per_week_min:
+        flags.append(f"{done} of {rx.routines_per_week_min} routines in the last 7 days")
+    return flags
 
 
 def _clinic_row(
@@ -58,30 +94,23 @@ def _clinic_row(
     recent = [s for s in items if now - timedelta(days=30) < s.start_utc <= now]
     days = len({s.start_utc.date() for s in recent})
     this_week = [s for s in items if week_start <= s.start_utc <= now]
+    routines = sum(is_routine(s, rx) for s in this_week)
     holds = sum(s.n_holds for s in this_week)
     adherent = sum(s.adherent_holds for s in this_week)
-    loaded = sum(s.loaded_s for s in recent[-5:])
-    rolling_share = sum(s.rolling_s for s in recent[-5:]) / loaded if loaded else 0.0
-    flags = []
-    failed = sum(s.error is not None for s in items)
-    if failed:
-        flags.append(f"{failed} session{'s' * (failed > 1)} could not be analysed")
-    if (now - last).days >= NO_DATA_DAYS:
-        flags.append(f"no data for {(now - last).days} days")
-    if rolling_share > MOSTLY_ROLLING:
-        flags.append("mostly rolling")
+    flags = patient_flags(items, rx, now)
     return {
         "patient": patient,
+        "flags": "; ".join(flags),  # second, so it is never cut off at the right
         "last session": last.strftime("%Y-%m-%d %H:%M"),
         "days with data (30 d)": days,
         "band": monitoring_band(days),
-        "routines this week": len(this_week),
-        "on target": rx.routines_per_week_min <= len(this_week),
+        "routines this week": routines,
+        "on target": rx.routines_per_week_min <= routines,
         "prescribed": f"{rx.routines_per_week_min}-{rx.routines_per_week_max}",
         "hold target": clock_text(rx.hold_target_s),
         "holds at target this week": f"{adherent} of {holds}",
         "trend": hold_trend(items),
-        "flags": ", ".join(flags),
+        "_n_flags": len(flags),
     }
 
 

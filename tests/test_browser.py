@@ -52,7 +52,8 @@ def test_every_page_renders(dashboard_url: str):
 
         # Person, by clicking through from the clinic table (row marker of the first row).
         page.locator('[data-testid="stDataFrame"]').first.click(position={"x": 18, "y": ROW_1_Y})
-        expect(page.get_by_role("heading", name="Progress: anna")).to_be_visible(timeout=30_000)
+        # The first row is the person who needs attention most: ben (mostly rolling).
+        expect(page.get_by_role("heading", name="Progress: ben")).to_be_visible(timeout=30_000)
         expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(
             timeout=30_000
         )

@@ -115,7 +115,7 @@ def test_clinic_table_bands_and_flags():
     assert table.loc["c", "band"] == "16-30"
     assert table.loc["b", "band"] == "0-1"
     assert "no data for 4 days" in table.loc["b", "flags"]
-    assert "mostly rolling" in table.loc["b", "flags"]
+    assert "latest session mostly rolling (80%)" in table.loc["b", "flags"]
     assert table.loc["a", "flags"] == ""
     assert table.loc["a", "routines this week"] == 4
     assert table.loc["a", "holds at target this week"] == "12 of 16"
@@ -169,10 +169,31 @@ def test_clinic_page(app: AppTest, sample_library: Library):
     m = _metrics(app)
     table = clinic_table(sample_library.sessions())
     assert m["People"] == "3"
-    assert m["Flagged"] == str(int((table["flags"] != "").sum()))
+    assert m["Need attention"] == str(int((table["flags"] != "").sum()))
     shown = app.dataframe[0].value
-    assert list(shown["patient"]) == ["anna", "ben", "carla"]
-    assert "no data for 5 days" in shown.set_index("patient").loc["carla", "flags"]
+    # Ben first: his latest session was 81 % rolling with no hold reaching 90 s.
+    assert list(shown["patient"]) == ["ben", "carla", "anna"]
+    flags = shown.set_index("patient")["flags"]
+    assert "latest session mostly rolling (81%)" in flags["ben"]
+    assert "no hold reached 1:30 in the latest session (0 of 2)" in flags["ben"]
+    assert "no data for 5 days" in flags["carla"]
+
+
+def test_clinic_page_filters_the_people_who_need_attention(sample_library, monkeypatch):
+    from holdtrack.library import Prescription
+
+    lib = Library(sample_library.root)
+    lib.set_prescription("anna", Prescription(1, 4))  # her 2 routines this week are enough
+    try:
+        monkeypatch.setenv("HOLDTRACK_LIBRARY", str(lib.root))
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.run()
+        assert list(at.dataframe[0].value["patient"]) == ["ben", "carla", "anna"]
+        at.toggle(key="clinic_attention").set_value(True).run()
+        assert not at.exception
+        assert list(at.dataframe[0].value["patient"]) == ["ben", "carla"]
+    finally:
+        lib.set_prescription("anna", Prescription())
 
 
 def test_person_page(app: AppTest, sample_library: Library):
@@ -251,6 +272,40 @@ def test_prescription_is_stored_and_validated(tmp_path: Path):
     assert Library(tmp_path / "lib").prescription("anna") == Prescription(4, 5, 12.0, 120.0)
     with pytest.raises(ValueError, match="routines per week"):
         Prescription(5, 4)
+
+
+def test_triage_flags_the_latest_session_not_a_pool_of_five():
+    """The worst patient: four good sessions, then one 81 % rolling with no hold at target.
+    Pooled over five sessions that is under half rolling; the flag reads the latest."""
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    rows = [_row("w", d, now) for d in (4, 3, 2, 1)]
+    rows.append(_row("w", 0.1, now, rolling_s=405.0, loaded_s=500.0, n_holds=2, adherent_holds=0))
+    assert sum(r.rolling_s for r in rows) / sum(r.loaded_s for r in rows) < 0.5
+    flags = clinic_table(rows, now=now).set_index("patient").loc["w", "flags"]
+    assert "latest session mostly rolling (81%)" in flags
+    assert "no hold reached 1:30 in the latest session (0 of 2)" in flags
+
+
+def test_a_14_s_recording_is_no_routine_and_is_flagged_as_short():
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)  # a Sunday
+    rows = [_row("s", d, now) for d in (3, 2)]
+    rows.append(_row("s", 0.1, now, duration_s=14.0, n_holds=0, adherent_holds=0))
+    row = clinic_table(rows, now=now).set_index("patient").loc["s"]
+    assert row["routines this week"] == 2  # the 14 s recording does not count
+    assert not row["on target"]
+    assert "latest session far shorter than prescribed (0:14 of 10 min)" in row["flags"]
+    assert "2 of 3 routines in the last 7 days" in row["flags"]
+
+
+def test_clinic_table_puts_the_most_flags_first():
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    rows = [_row("a-fine", d, now) for d in (0.1, 1, 2)]
+    rows += [_row("b-lapsed", 9, now)]  # no data for 9 days, 0 routines
+    rows += [_row("c-rolling", d, now) for d in (2, 1)]
+    rows += [_row("c-rolling", 0.1, now, rolling_s=400.0, loaded_s=450.0)]
+    table = clinic_table(rows, now=now)
+    assert list(table["patient"]) == ["b-lapsed", "c-rolling", "a-fine"]
+    assert [f.count(";") + 1 if f else 0 for f in table["flags"]] == [2, 1, 0]
 
 
 def test_clinic_uses_each_prescription():
