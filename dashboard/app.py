@@ -14,7 +14,8 @@ import streamlit as st
 from holdtrack.dashboard import clinic
 from holdtrack.dashboard.live import live_view
 from holdtrack.dashboard.people import clinic_view, person_view
-from holdtrack.dashboard.sessions import replay_view, session_view
+from holdtrack.dashboard.replay import replay_view
+from holdtrack.dashboard.sessions import session_view
 from holdtrack.dashboard.sidebar import sidebar
 from holdtrack.dashboard.state import (
     clinic_mode,

@@ -10,7 +10,7 @@ from holdtrack.analysis.text import clock_text
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.report import session_report_html
 from holdtrack.dashboard.state import audit_once, session_samples
-from holdtrack.dashboard.views import plot_signal, replay_state
+from holdtrack.dashboard.views import plot_signal
 from holdtrack.library import SessionRow
 from holdtrack.library.exports import hold_rows
 from holdtrack.library.scoped import ScopedLibrary
@@ -21,8 +21,6 @@ STATE_COLOURS = {
     "reposition": "rgba(210, 153, 34, 0.30)",
     "idle": "rgba(140, 140, 140, 0.12)",
 }
-REPLAY_SPEEDS = (1, 2, 5, 10, 20, 50)
-REPLAY_TICK_S = 1.0
 
 
 def selected_session(lib: ScopedLibrary) -> SessionRow | None:
@@ -140,56 +138,3 @@ def signal_figure(
         height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="time (s)", yaxis_title=label
     )
     return fig
-
-
-def replay_view(lib: ScopedLibrary) -> None:
-    """Play a session as if live: cursor, state as knowable then, running hold timer, cue."""
-    row = opened(lib, "replay session")
-    if row is None:
-        return
-    sid = row.id
-    data = session_samples(str(row.file))
-    t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
-    st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
-    if st.session_state.get("replay_session") != sid:
-        st.session_state.update(replay_session=sid, replay_pos=t0)
-    c1, c2, c3 = st.columns([1, 2, 4])
-    c1.toggle("Play", key="replay_playing")
-    c2.select_slider(
-        "Speed", REPLAY_SPEEDS, value=10, format_func=lambda v: f"{v}x", key="replay_speed"
-    )
-    c3.slider(
-        "Jump to (s)",
-        t0,
-        t1,
-        value=float(st.session_state["replay_pos"]),
-        step=1.0,
-        key="replay_jump",
-        on_change=lambda: st.session_state.update(replay_pos=st.session_state["replay_jump"]),
-    )
-    playing = bool(st.session_state.get("replay_playing"))
-
-    @st.fragment(run_every=REPLAY_TICK_S if playing else None)
-    def player() -> None:
-        pos = float(st.session_state["replay_pos"])
-        if st.session_state.get("replay_playing"):
-            pos = min(pos + REPLAY_TICK_S * st.session_state["replay_speed"], t1)
-            st.session_state["replay_pos"] = pos
-        now = replay_state(data, row.sensor_kind, pos, row.hold_target_s)
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Time", clock_text(pos - t0))
-        m2.metric("State", now["state"])
-        m3.metric("Hold timer", clock_text(now["hold_s"]))
-        m4.metric("Holds reaching the target so far", now["adherent_so_far"])
-        if now["cue"]:
-            st.success(
-                f"{clock_text(row.hold_target_s)} reached: this hold counts. Breathe slowly, "
-                "then move the ball an inch."
-            )
-        st.plotly_chart(
-            signal_figure(data, row.sensor_kind, now["segments"], [], cursor_s=pos),
-            width="stretch",
-            key="replay_chart",
-        )
-
-    player()

@@ -26,6 +26,37 @@ def dashboard_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+def _replay_to_the_end_and_again(page) -> None:
+    """Played to the end, the replay stops there; Play again starts from the beginning."""
+    from playwright.sync_api import expect
+
+    metric_value = page.locator('[data-testid="stMetricValue"]').first  # "Time"
+    play = page.locator('[data-testid="stButton"] button').first  # Play / Pause
+    expect(play).to_have_text("Play")
+    page.get_by_role("slider").last.focus()
+    page.keyboard.press("End")
+    expect(metric_value).not_to_have_text("0:00", timeout=30_000)
+    end_text = metric_value.inner_text()
+    for _ in range(8):
+        page.keyboard.press("ArrowLeft")
+    expect(metric_value).not_to_have_text(end_text, timeout=30_000)
+    play.click()
+    expect(metric_value).to_have_text(end_text, timeout=60_000)
+    expect(play).to_have_text("Play", timeout=30_000)  # stopped at the end
+    page.wait_for_timeout(2500)
+    expect(metric_value).to_have_text(end_text)  # and stays there
+    page.screenshot(path=str(SHOTS / "replay-end.png"), full_page=True)
+    play.click()
+    expect(metric_value).not_to_have_text(end_text, timeout=30_000)
+    assert _seconds(metric_value.inner_text()) <= 30  # from the beginning again
+    _no_exception(page)
+
+
+def _seconds(clock: str) -> int:
+    minutes, seconds = clock.strip().split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
 def _no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -80,4 +111,6 @@ def test_every_page_renders(dashboard_url: str):
         )
         _no_exception(page)
         page.screenshot(path=str(SHOTS / "replay.png"), full_page=True)
+
+        _replay_to_the_end_and_again(page)
         browser.close()

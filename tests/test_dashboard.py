@@ -247,9 +247,55 @@ def test_replay_page_shows_what_was_knowable(app: AppTest, sample_library: Libra
     assert abs(expected["hold_s"] - 100) <= 3
     assert m["Holds reaching the target so far"] == str(expected["adherent_so_far"])
     assert any("1:30 reached" in s.value for s in app.success)
-    # Playing advances by the speed each tick.
-    app.toggle(key="replay_playing").set_value(True).run()
+    # Playing advances by the speed each tick, and the position slider follows.
+    app.button(key="replay_play").click().run()
     assert _metrics(app)["Time"] != m["Time"]
+    assert app.slider(key="replay_jump").value == app.session_state["replay_pos"] == t + 10
+
+
+def _clock_s(text: str) -> int:
+    minutes, seconds = text.split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_replay_plays_to_the_end_stops_and_starts_again(app: AppTest, sample_library: Library):
+    app.sidebar.selectbox(key="patient").set_value("carla").run()
+    sid = app.session_state["session_id"]
+    app.sidebar.radio(key="view").set_value("Replay").run()
+    data = read_session(sample_library.session(sid).file).data
+    t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
+    app.slider(key="replay_jump").set_value(float(int(t1) - 15)).run()
+    app.button(key="replay_play").click().run()
+    assert app.button(key="replay_play").label == "Pause"
+    for _ in range(3):  # 10 s a tick at the default 10x
+        app.run()
+    assert not app.exception
+    assert app.session_state["replay_pos"] == t1
+    assert app.button(key="replay_play").label == "Play"  # it stopped at the end
+    assert _clock_s(_metrics(app)["Time"]) == int(t1 - t0)
+    app.run()
+    assert app.session_state["replay_pos"] == t1  # and stays there
+    # Play at the end starts from the beginning.
+    app.button(key="replay_play").click().run()
+    assert _clock_s(_metrics(app)["Time"]) == 10
+    # Restart goes back to the start, playing or not.
+    app.button(key="replay_play").click().run()  # pause
+    app.button(key="replay_restart").click().run()
+    assert _metrics(app)["Time"] == "0:00"
+    assert app.slider(key="replay_jump").value == t0
+
+
+def test_replay_chart_draws_the_data_gaps(app: AppTest, sample_library: Library):
+    rows = [r for r in sample_library.sessions() if sample_library.analysis(r.id)["gaps"]]
+    assert rows, "a sample session with data gaps"
+    row = rows[0]
+    app.sidebar.selectbox(key="patient").set_value(row.patient_id).run()
+    app.sidebar.selectbox(key="session_id").set_value(row.id).run()
+    app.sidebar.radio(key="view").set_value("Replay").run()
+    assert not app.exception
+    fig = app.get("plotly_chart")[0].proto.spec
+    gaps = sample_library.analysis(row.id)["gaps"]
+    assert fig.count('"fillcolor":"black"') >= len(gaps)
 
 
 def test_session_report(sample_library: Library):
