@@ -114,3 +114,28 @@ def test_every_page_renders(dashboard_url: str):
 
         _replay_to_the_end_and_again(page)
         browser.close()
+
+
+def test_every_page_opens_by_its_address(dashboard_url: str):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for view, person, sees in [
+            ("clinic", None, page.get_by_role("heading", name="Clinic")),
+            ("person", "carla", page.get_by_role("heading", name="Progress: carla")),
+            ("session", "ben", page.get_by_text("holds reached 90 s").first),
+            ("replay", "anna", page.get_by_text("Hold timer")),
+            ("live", None, page.get_by_role("heading", name="Live")),
+        ]:
+            address = f"{dashboard_url}/?view={view}" + (f"&person={person}" if person else "")
+            page.goto(address)
+            expect(sees).to_be_visible(timeout=60_000)
+            if person:  # the page is about the person the address names
+                heading = page.get_by_role("heading").filter(has_text=person)
+                expect(heading.first).to_be_visible(timeout=30_000)
+            _no_exception(page)
+        browser.close()
