@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.humane import duration_text, progress_display
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.state import audit_once
 from holdtrack.dashboard.views import clinic_table, progress_table, session_list, site_minutes
@@ -88,23 +89,26 @@ def person_view(lib: ScopedLibrary) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Sessions", len(sessions))
     c2.metric(f"Holds reaching {clock_text(rx.hold_target_s)}", f"{adherent} of {holds}")
-    c3.metric("Minutes in adherent holds", f"{sum(s.adherent_time_s for s in sessions) / 60:.1f}")
-    st.subheader("Per week")
-    st.dataframe(progress_table(sessions, "W-MON"), hide_index=True, width="stretch")
+    c3.metric("Time in adherent holds", duration_text(sum(s.adherent_time_s for s in sessions)))
+    st.subheader("Per week, newest first")
+    weekly = progress_display(progress_table(sessions, "W-MON"), "week of")
+    st.dataframe(weekly, hide_index=True, width="stretch")
     st.caption(
         f"Prescription: {rx.routines_per_week_min} to {rx.routines_per_week_max} routines of about "
         f"{rx.routine_min:g} minutes a week, holds of {rx.hold_target_s:g} s or more."
     )
     prescription_editor(lib, patient, rx)
-    st.subheader("Per day")
+    st.subheader("Per day, newest first")
     daily = progress_table(sessions, "D")
-    st.dataframe(daily, hide_index=True, width="stretch")
+    st.dataframe(progress_display(daily, "day"), hide_index=True, width="stretch")
     fig = go.Figure(go.Bar(x=daily["period"], y=daily["longest hold s"], name="longest hold"))
     fig.add_hline(y=rx.hold_target_s, line_dash="dash", annotation_text="hold target")
     fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
     st.plotly_chart(fig, width="stretch")
     st.subheader("Hold time per body site")
-    st.dataframe(site_minutes(sessions), hide_index=True, width="stretch")
+    sites = site_minutes(sessions)
+    sites["hold time"] = [duration_text(m * 60) for m in sites.pop("hold minutes")]
+    st.dataframe(sites, hide_index=True, width="stretch")
     st.subheader("Sessions")
     listing = session_list(sessions)
     clickable_table(listing, "person_sessions", [s.id for s in sessions], "session_id", "Session")

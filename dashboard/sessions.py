@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.humane import holds_display
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.report import session_report_html
 from holdtrack.dashboard.state import audit_once, session_samples
@@ -98,7 +99,7 @@ def session_view(lib: ScopedLibrary) -> None:
         bars.add_hline(y=s["hold_target_s"], line_dash="dash", annotation_text="hold target")
         bars.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
         st.plotly_chart(bars, width="stretch")
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(holds_display(table), hide_index=True, width="stretch")
     st.download_button(
         "Download holds (CSV)",
         table.to_csv(index=False).encode(),

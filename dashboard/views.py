@@ -237,8 +237,8 @@ def session_list(sessions: list[SessionRow]) -> pd.DataFrame:
         {
             "start (UTC)": [s.start_utc.strftime("%Y-%m-%d %H:%M") for s in sessions],
             "body site": [s.body_site or "-" for s in sessions],
-            "minutes": [round(s.duration_s / 60, 1) for s in sessions],
+            "length": [clock_text(s.duration_s) for s in sessions],
             "holds at target": [f"{s.adherent_holds} of {s.n_holds}" for s in sessions],
-            "longest hold s": [round(s.longest_hold_s) for s in sessions],
+            "longest hold": [clock_text(s.longest_hold_s) for s in sessions],
         }
     )

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from holdtrack.analysis import session_process
+from holdtrack.dashboard.humane import duration_text, percent_text, progress_display
 from holdtrack.dashboard.views import clinic_table, monitoring_band, plot_signal, progress_table
 from holdtrack.library import (
     ImportRejected,
@@ -136,6 +137,19 @@ def test_progress_table_per_week():
     assert list(table["routines"]) == [3, 2]
     assert list(table["adherent minutes"]) == [15.0, 10.0]
     assert list(table["share at target"]) == [0.75, 0.75]
+    shown = progress_display(table, "week of")
+    assert list(shown["week of"]) == list(table["period"])[::-1]  # newest first
+    assert list(shown["routines"]) == [2, 3]
+    assert list(shown["time in adherent holds"]) == ["10:00", "15:00"]
+    assert list(shown["holds at target"]) == ["6 of 8 (75%)", "9 of 12 (75%)"]
+
+
+def test_numbers_read_as_people_read_them():
+    assert duration_text(89.6) == "1:30"
+    assert duration_text(3725) == "1:02:05"
+    assert duration_text(float("nan")) == duration_text(None) == "-"
+    assert percent_text(2 / 3) == "67%"
+    assert percent_text(None) == "-"
 
 
 def test_plot_signal_is_downsampled():
@@ -222,7 +236,15 @@ def test_session_page_shows_the_analysis(app: AppTest, sample_library: Library, 
     assert any(expected.summary["verdict"] in md.value for md in app.markdown)
     holds_table = app.dataframe[0].value
     assert len(holds_table) == len(expected.holds)
-    assert list(holds_table["reached_target"]) == [h.adherent for h in expected.holds]
+    assert list(holds_table["reached the target"]) == [
+        "yes" if h.adherent else "no" for h in expected.holds
+    ]
+    # Durations as m:ss, steadiness as a percentage, as the stored analysis has them.
+    stored = sample_library.analysis(sid)["holds"]
+    assert list(holds_table["duration"]) == [
+        f"{round(h['duration_s']) // 60}:{round(h['duration_s']) % 60:02d}" for h in stored
+    ]
+    assert list(holds_table["steadiness"]) == [f"{h['steadiness']:.0%}" for h in stored]
 
 
 def test_replay_page_shows_what_was_knowable(app: AppTest, sample_library: Library):
