@@ -11,6 +11,7 @@ import streamlit as st
 from holdtrack.analysis.text import clock_text
 from holdtrack.dashboard.humane import duration_text, progress_display
 from holdtrack.dashboard.plain import plain
+from holdtrack.dashboard.record_fixes import person_fixes
 from holdtrack.dashboard.state import audit_once
 from holdtrack.dashboard.views import clinic_table, progress_table, session_list, site_minutes
 from holdtrack.library import Prescription
@@ -113,6 +114,7 @@ def person_view(lib: ScopedLibrary) -> None:
     listing = session_list(sessions)
     clickable_table(listing, "person_sessions", [s.id for s in sessions], "session_id", "Session")
     st.caption("Select a session's row to open it.")
+    person_fixes(lib, patient)
 
 
 def prescription_editor(lib: ScopedLibrary, patient: str, rx: Prescription) -> None:

@@ -9,6 +9,7 @@ import streamlit as st
 from holdtrack.analysis.text import clock_text
 from holdtrack.dashboard.humane import holds_display
 from holdtrack.dashboard.plain import plain
+from holdtrack.dashboard.record_fixes import session_fixes
 from holdtrack.dashboard.report import session_report_html
 from holdtrack.dashboard.state import audit_once, session_samples
 from holdtrack.dashboard.views import plot_signal
@@ -114,6 +115,7 @@ def session_view(lib: ScopedLibrary) -> None:
         mime="text/html",
         on_click=lambda: audit_once("export report", row.patient_id, sid),
     )
+    session_fixes(lib, row)
     removal(lib, row)
 
 

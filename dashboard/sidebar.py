@@ -67,6 +67,9 @@ def sidebar(lib: ScopedLibrary, views: tuple[str, ...], pickers: bool = True) ->
 def _pickers(lib: ScopedLibrary) -> None:
     """The person and session pickers."""
     patients = lib.patients()
+    pending = st.session_state.pop("open_patient", None)  # a page asked for this person
+    if pending is not None:
+        st.session_state["patient"] = pending  # the session stays open if it is theirs
     if patients:
         if st.session_state.get("patient") not in patients:
             st.session_state["patient"] = patients[0]

@@ -171,6 +171,55 @@ class SessionIndex:
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         return str(row["file"])
 
+    def correct(
+        self,
+        session_id: str,
+        patient_id: str | None = None,
+        body_site: str | None = None,
+        start_utc: datetime | None = None,
+    ) -> bool:
+        """Change who a session belongs to, its body site ("" clears it) or its start time;
+        False when there is no such session."""
+        changes: dict[str, Any] = {}
+        if patient_id is not None:
+            changes["patient_id"] = patient_id
+        if body_site is not None:
+            changes["body_site"] = body_site or None
+        if start_utc is not None:
+            changes["start_utc"] = start_utc.astimezone(UTC).isoformat()
+        if not changes:
+            return self.sessions(session_id=session_id) != []
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        with self.transaction() as db:
+            cur = db.execute(
+                f"UPDATE sessions SET {sets} WHERE id = ?", [*changes.values(), session_id]
+            )
+        return cur.rowcount == 1
+
+    def merge_people(self, source: str, into: str) -> int:
+        """Every session of ``source`` becomes ``into``'s; ``into``'s prescription stays (or
+        ``source``'s moves over when ``into`` had none). The sessions moved."""
+        with self.transaction() as db:
+            moved = db.execute(
+                "UPDATE sessions SET patient_id = ? WHERE patient_id = ?", (into, source)
+            ).rowcount
+            db.execute(
+                "UPDATE OR IGNORE prescriptions SET patient_id = ? WHERE patient_id = ?",
+                (into, source),
+            )
+            db.execute("DELETE FROM prescriptions WHERE patient_id = ?", (source,))
+        return int(moved)
+
+    def forget_person(self, patient_id: str) -> list[str]:
+        """Forget a person: their sessions and prescription; the sessions' file names."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT file FROM sessions WHERE patient_id = ?", (patient_id,)
+            ).fetchall()
+            db.execute("DELETE FROM sessions WHERE patient_id = ?", (patient_id,))
+            db.execute("DELETE FROM prescriptions WHERE patient_id = ?", (patient_id,))
+        return [str(r["file"]) for r in rows]
+
     def set_prescription(self, patient_id: str, rx: Prescription) -> None:
         """Store a person's prescription."""
         with self.transaction() as db:

@@ -228,6 +228,25 @@ class Library:
         remove_quietly(self.files / name)
         return True
 
+    def remove_person(self, patient_id: str) -> int:
+        """Remove a person: every session and file, and their prescription; how many sessions."""
+        names = self.index.forget_person(patient_id)
+        for name in names:
+            remove_quietly(self.files / name)
+        return len(names)
+
+    def correct(self, session_id: str, **changes: Any) -> bool:
+        """Fix a session's record: ``patient_id``, ``body_site`` or ``start_utc`` (see
+        :meth:`SessionIndex.correct`). The analysis stays; adherence follows the new person's
+        target at once."""
+        return self.index.correct(session_id, **changes)
+
+    def merge_people(self, source: str, into: str) -> int:
+        """Two ids of one person become one: ``source``'s sessions move to ``into``."""
+        if source == into:
+            return 0
+        return self.index.merge_people(source, into)
+
 
 def _shown_name(name: str) -> str:
     """A file's original name as kept for display: no folders, no control characters."""

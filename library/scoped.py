@@ -72,6 +72,24 @@ class ScopedLibrary:
         self.session(session_id)
         return self.lib.remove(session_id)
 
+    def correct(self, session_id: str, **changes: Any) -> bool:
+        """Fix one of this reader's sessions; a new person must be theirs too."""
+        self.session(session_id)
+        if changes.get("patient_id") is not None:
+            self._check(changes["patient_id"])
+        return self.lib.correct(session_id, **changes)
+
+    def merge_people(self, source: str, into: str) -> int:
+        """Merge two of this reader's people."""
+        self._check(source)
+        self._check(into)
+        return self.lib.merge_people(source, into)
+
+    def remove_person(self, patient_id: str) -> int:
+        """Remove one of this reader's people and their sessions."""
+        self._check(patient_id)
+        return self.lib.remove_person(patient_id)
+
     def import_file(self, path: Any, *, patient_id: str | None = None, **kw: Any) -> ImportResult:
         """Import a file for one of this reader's people (any person in local mode)."""
         if self.allowed is not None:

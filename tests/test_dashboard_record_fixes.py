@@ -1,0 +1,75 @@
+"""Fixing the record from the pages (AppTest): reassign and re-date a session, merge two ids,
+remove a person; what was stored, and in clinic mode the audit log and the therapist's scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+from test_dashboard_clinic import APP, EVIL, clinic_root, logged_in  # noqa: F401 (fixture)
+
+from holdtrack.library import Library, import_sample_set
+from holdtrack.library.accounts import Accounts
+from holdtrack.library.upkeep import check
+
+
+def _local(tmp_path: Path, monkeypatch, view: str, person: str) -> tuple[AppTest, Library]:
+    lib = Library(tmp_path / "lib")
+    import_sample_set(lib)
+    monkeypatch.setenv("HOLDTRACK_LIBRARY", str(lib.root))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params = {"view": view, "person": person}
+    at.run()
+    assert not at.exception
+    return at, lib
+
+
+def test_a_session_is_reassigned_and_re_dated_from_its_page(tmp_path, monkeypatch):
+    at, lib = _local(tmp_path, monkeypatch, "session", "carla")
+    sid = at.session_state["session_id"]
+    at.selectbox(key="fix_to").set_value("anna")
+    at.text_input(key="fix_site").input("calf")
+    at.date_input(key="fix_day").set_value(datetime(2026, 11, 3).date())
+    at.time_input(key="fix_time").set_value(time(7, 30))
+    [b for b in at.button if b.label == "Save"][0].click().run()
+    assert not at.exception
+    row = lib.session(sid)
+    assert (row.patient_id, row.body_site) == ("anna", "calf")
+    assert row.start_utc == datetime(2026, 11, 3, 7, 30, tzinfo=UTC)
+    assert "carla" not in lib.patients() and check(lib) == []
+    assert at.session_state["patient"] == "anna"
+    assert at.session_state["session_id"] == sid  # the moved session stays open
+
+
+def test_two_ids_are_merged_and_a_person_removed_from_the_person_page(tmp_path, monkeypatch):
+    at, lib = _local(tmp_path, monkeypatch, "person", "ben")
+    ben = {s.id for s in lib.sessions("ben")}
+    at.selectbox(key="merge_into").set_value("anna")
+    at.checkbox(key="merge_sure").check().run()
+    at.button(key="merge_go").click().run()
+    assert not at.exception
+    assert ben <= {s.id for s in lib.sessions("anna")} and "ben" not in lib.patients()
+    assert at.session_state["patient"] == "anna"
+    # Removing needs the id typed out.
+    assert at.button(key="remove_person_go").disabled
+    at.text_input(key="remove_person_id").input("anna").run()
+    at.button(key="remove_person_go").click().run()
+    assert not at.exception
+    assert lib.patients() == ["carla"] and check(lib) == []
+
+
+def test_in_a_clinic_record_fixes_are_audited_and_stay_within_the_therapists_people(clinic_root):  # noqa: F811
+    at = logged_in("tess")
+    at.sidebar.selectbox(key="patient").set_value("anna").run()
+    at.sidebar.radio(key="view").set_value("Session").run()
+    assert "tomas" not in at.selectbox(key="fix_to").options  # tom's patient is not offered
+    sid = at.session_state["session_id"]
+    at.text_input(key="fix_site").input("hip")
+    [b for b in at.button if b.label == "Save"][0].click().run()
+    assert not at.exception
+    assert Library(clinic_root).session(sid).body_site == "hip"
+    log = Accounts(clinic_root).audit_log()
+    entry = next(e for e in log if e["action"] == "correct session")
+    assert entry["actor"] == "tess" and entry["patient_id"] == "anna"
+    assert sid in str(entry["detail"]) and "site hip" in str(entry["detail"])
