@@ -10,6 +10,7 @@ import streamlit as st
 
 from holdtrack.analysis.text import clock_text
 from holdtrack.dashboard.humane import duration_text, progress_display
+from holdtrack.dashboard.period_pages import clinic_export, period_section
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.record_fixes import person_fixes
 from holdtrack.dashboard.state import audit_once
@@ -42,6 +43,7 @@ def clinic_view(lib: ScopedLibrary) -> None:
         "People who need attention come first, the most flags first. "
         "Select a person's row to open their progress."
     )
+    clinic_export(lib)
 
 
 def clickable_table(
@@ -114,6 +116,7 @@ def person_view(lib: ScopedLibrary) -> None:
     listing = session_list(sessions)
     clickable_table(listing, "person_sessions", [s.id for s in sessions], "session_id", "Session")
     st.caption("Select a session's row to open it.")
+    period_section(lib, patient)
     person_fixes(lib, patient)
 
 

@@ -12,21 +12,11 @@ from tsdownsample import MinMaxDownsampler
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
 from holdtrack.analysis.text import clock_text
 from holdtrack.library import Prescription, SessionRow
+from holdtrack.library.period import ROUTINE_MIN_SHARE, is_routine, monitoring_band
 
 PLOT_POINTS = 2000
 MOSTLY_ROLLING = 0.5  # rolling share of the latest session's loaded time that flags a patient
 NO_DATA_DAYS = 3
-# A recording shorter than this share of the prescribed routine is no routine (and is flagged).
-ROUTINE_MIN_SHARE = 0.5
-
-
-def monitoring_band(days_with_data: int) -> str:
-    """Remote-monitoring band of the days with data in a 30-day period."""
-    if days_with_data <= 1:
-        return "0-1"
-    if days_with_data <= 15:
-        return "2-15"
-    return "16-30"
 
 
 def clinic_table(
@@ -50,11 +40,6 @@ def clinic_table(
     ]
     rows.sort(key=lambda r: (-r.pop("_n_flags"), r["patient"]))
     return pd.DataFrame(rows)
-
-
-def is_routine(s: SessionRow, rx: Prescription) -> bool:
-    """Whether a session counts as a routine: analysed, and at least half the prescribed length."""
-    return s.error is None and s.duration_s >= ROUTINE_MIN_SHARE * rx.routine_min * 60.0
 
 
 def patient_flags(items: list[SessionRow], rx: Prescription, now: datetime) -> list[str]:

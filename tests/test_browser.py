@@ -20,10 +20,16 @@ need_chromium()
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(tmp_path_factory) -> Iterator[str]:
+def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """The dashboard's address and the library it serves."""
     library = tmp_path_factory.mktemp("library")
     with serve_dashboard("--library", str(library), cwd=ROOT) as url:
-        yield url
+        yield url, library
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(served: tuple[str, Path]) -> str:
+    return served[0]
 
 
 def _replay_to_the_end_and_again(page) -> None:
@@ -139,3 +145,39 @@ def test_every_page_opens_by_its_address(dashboard_url: str):
                 expect(heading.first).to_be_visible(timeout=30_000)
             _no_exception(page)
         browser.close()
+
+
+def test_the_period_report_downloads_as_a_pdf_with_the_persons_days(served, tmp_path):
+    """From ben's page, the last 30 days' report: a real PDF naming him, with his days with
+    data as the library counts them."""
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    from playwright.sync_api import expect, sync_playwright
+    from pypdf import PdfReader
+
+    from holdtrack.library import Library
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(f"{served[0]}/?view=person&person=ben")
+        button = page.get_by_role("button", name="Download period report (PDF)")
+        expect(button).to_be_visible(timeout=60_000)
+        with page.expect_download(timeout=60_000) as info:
+            button.click()
+        path = tmp_path / "report.pdf"
+        info.value.save_as(path)
+        browser.close()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    assert "Period report: ben" in text
+    library = Library(served[1])
+    today = datetime.now(UTC).date()
+    days = {
+        s.start_utc.date()
+        for s in library.sessions("ben")
+        if s.start_utc.date() > today - timedelta(days=30)
+    }
+    assert f"Days with data {len(days)} of 30" in text.replace("\n", " ")

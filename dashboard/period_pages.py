@@ -1,0 +1,72 @@
+"""The period report on a person's page, and the clinic's period export (CSV), for a date range
+(by default the last 30 days)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from holdtrack.dashboard.period_report import period_report_html, period_report_pdf
+from holdtrack.dashboard.state import audit_once
+from holdtrack.library.period import PeriodSummary, period_default, period_row, period_summary
+from holdtrack.library.scoped import ScopedLibrary
+
+
+def _range(key: str) -> tuple[date, date] | None:
+    """A date range picker (UTC days); None until both ends are picked."""
+    picked = st.date_input("Period", period_default(datetime.now(UTC).date()), key=key)
+    if isinstance(picked, tuple) and len(picked) == 2:
+        return picked[0], picked[1]
+    return None
+
+
+def summary_for(lib: ScopedLibrary, patient: str, first: date, last: date) -> PeriodSummary:
+    """The person's period, with each session's data gaps from its analysis."""
+    sessions = lib.sessions(patient)
+    gaps = {}
+    for s in sessions:
+        if first <= s.start_utc.date() <= last and s.error is None:
+            gaps[s.id] = float(lib.analysis(s.id).get("summary", {}).get("gap_s", 0.0))
+    return period_summary(patient, sessions, lib.prescription(patient), first, last, gaps)
+
+
+def period_section(lib: ScopedLibrary, patient: str) -> None:
+    """Download the period report (PDF or HTML) for this person."""
+    st.subheader("Period report")
+    period = _range("period_person")
+    if period is None:
+        return
+    summary = summary_for(lib, patient, *period)
+    now = datetime.now(UTC)
+    name = f"period_{patient}_{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Download period report (PDF)", period_report_pdf(summary, now),
+        file_name=f"{name}.pdf", mime="application/pdf", key="period_pdf",
+        on_click=lambda: audit_once("export period report", patient, f"{period[0]}..{period[1]}"),
+    )  # fmt: skip
+    c2.download_button(
+        "Download period report (HTML)", period_report_html(summary, now).encode(),
+        file_name=f"{name}.html", mime="text/html", key="period_html",
+        on_click=lambda: audit_once("export period report", patient, f"{period[0]}..{period[1]}"),
+    )  # fmt: skip
+    st.caption(
+        f"{summary.days_with_data} days with data of {summary.days}; "
+        f"{summary.holds_at_target} of {summary.holds} holds reached the target."
+    )
+
+
+def clinic_export(lib: ScopedLibrary) -> None:
+    """One CSV row per person for a period."""
+    with st.expander("Export a period (CSV, one row per person)"):
+        period = _range("period_clinic")
+        if period is None:
+            return
+        rows = [period_row(summary_for(lib, p, *period)) for p in lib.patients()]
+        st.download_button(
+            "Download", pd.DataFrame(rows).to_csv(index=False).encode(),
+            file_name=f"clinic_{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.csv", mime="text/csv",
+            key="period_csv", on_click=lambda: audit_once("export clinic period", None, ""),
+        )  # fmt: skip

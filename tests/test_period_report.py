@@ -1,0 +1,88 @@
+"""The period report: its numbers against the sessions and their analyses, and the PDF opened
+and read back (person, days with data, holds at target); the clinic's period export."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from holdtrack.dashboard.period_report import period_report_html, period_report_pdf
+from holdtrack.library import Library, Prescription, SessionRow, import_sample_set
+from holdtrack.library.period import period_row, period_summary
+
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+
+def _row(patient: str, days_ago: float, **kw) -> SessionRow:
+    base = dict(
+        id=f"{patient}{days_ago}", file=Path("x"), original_name="x", patient_id=patient,
+        body_site="glutes", device=None, sensor_kind="imu",
+        start_utc=NOW - timedelta(days=days_ago), duration_s=600.0, n_holds=4,
+        adherent_holds=3, adherent_time_s=300.0, hold_target_s=90.0, hold_s=400.0,
+        rolling_s=50.0, loaded_s=460.0, longest_hold_s=120.0,
+    )  # fmt: skip
+    base.update(kw)
+    return SessionRow(**base)
+
+
+def test_the_period_counts_what_happened_inside_it():
+    rows = [_row("a", d) for d in (1, 2, 2.2, 10, 40)]  # one day twice; one outside
+    rows.append(
+        _row("a", 3, duration_s=14.0, n_holds=0, adherent_holds=0, adherent_time_s=0.0, hold_s=0.0)
+    )
+    rows.append(_row("a", 5, body_site="calf", adherent_time_s=600.0))
+    first, last = NOW.date() - timedelta(days=29), NOW.date()
+    p = period_summary("a", rows, Prescription(), first, last, {"a1": 2.5, "a40": 9.0})
+    assert p.days == 30 and p.sessions == 6
+    assert p.days_with_data == 5 and p.band == "2-15"
+    assert p.routines == 5  # the 14 s recording is no routine
+    assert (p.holds, p.holds_at_target) == (20, 15)
+    assert p.adherent_time_s == 4 * 300.0 + 600.0
+    assert p.site_hold_s == {"glutes": 1600.0, "calf": 400.0}
+    assert p.gap_s == 2.5  # the session outside the period does not count
+    assert p.routines_prescribed == pytest.approx((3 * 30 / 7, 4 * 30 / 7))
+    assert p.trend == "up"  # more adherent time in the second half
+    row = period_row(p)
+    assert (row["days with data"], row["routines"], row["holds at target"]) == (5, 5, 15)
+    assert row["minutes in adherent holds"] == 30.0
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Library:
+    lib = Library(tmp_path_factory.mktemp("lib"))
+    import_sample_set(lib)
+    return lib
+
+
+def test_the_pdf_opens_and_says_who_and_how_many_days(library: Library):
+    rows = library.sessions("anna")
+    days = sorted({r.start_utc.date() for r in rows})
+    first, last = days[0] - timedelta(days=3), days[-1]
+    p = period_summary("anna", rows, library.prescription("anna"), first, last)
+    data = period_report_pdf(p, NOW)
+    assert data.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(data))
+    assert 1 <= len(reader.pages) <= 2
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Period report: anna" in text
+    assert f"{len(days)} of {p.days}" in text  # days with data
+    expected = sum(r.adherent_holds for r in rows)
+    assert f"{expected} of {sum(r.n_holds for r in rows)}" in text
+    page = period_report_html(p, NOW)
+    assert "Period report: anna" in page and f"{len(days)} of {p.days}" in page
+
+
+def test_a_name_in_another_script_survives_in_the_pdf():
+    p = period_summary("Zoë Ørsted 李", [_row("Zoë Ørsted 李", 1)], Prescription(),
+                       date(2026, 11, 1), date(2026, 11, 30))  # fmt: skip
+    text = PdfReader(io.BytesIO(period_report_pdf(p, NOW))).pages[0].extract_text()
+    assert "Zoë Ørsted" in text
+
+
+def test_html_escapes_names():
+    p = period_summary("<b>x</b>", [], Prescription(), date(2026, 11, 1), date(2026, 11, 30))
+    assert "<b>x</b>" not in period_report_html(p, NOW)
