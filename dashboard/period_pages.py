@@ -59,14 +59,18 @@ def period_section(lib: ScopedLibrary, patient: str) -> None:
 
 
 def clinic_export(lib: ScopedLibrary) -> None:
-    """One CSV row per person for a period."""
+    """One CSV row per person for a period, made when asked (it reads every analysis)."""
     with st.expander("Export a period (CSV, one row per person)"):
         period = _range("period_clinic")
         if period is None:
             return
-        rows = [period_row(summary_for(lib, p, *period)) for p in lib.patients()]
-        st.download_button(
-            "Download", pd.DataFrame(rows).to_csv(index=False).encode(),
-            file_name=f"clinic_{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.csv", mime="text/csv",
-            key="period_csv", on_click=lambda: audit_once("export clinic period", None, ""),
-        )  # fmt: skip
+        if st.button("Prepare the CSV", key="period_csv_make"):
+            rows = [period_row(summary_for(lib, p, *period)) for p in lib.patients()]
+            st.session_state["period_csv_made"] = (period, pd.DataFrame(rows).to_csv(index=False))
+            audit_once("export clinic period", None, f"{period[0]}..{period[1]}")
+        made = st.session_state.get("period_csv_made")
+        if made is not None and made[0] == period:
+            st.download_button(
+                "Download", made[1].encode(), mime="text/csv", key="period_csv",
+                file_name=f"clinic_{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.csv",
+            )  # fmt: skip

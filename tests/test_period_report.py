@@ -86,3 +86,20 @@ def test_a_name_in_another_script_survives_in_the_pdf():
 def test_html_escapes_names():
     p = period_summary("<b>x</b>", [], Prescription(), date(2026, 11, 1), date(2026, 11, 30))
     assert "<b>x</b>" not in period_report_html(p, NOW)
+
+
+def test_the_clinic_exports_one_row_per_person_when_asked(library: Library, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("HOLDTRACK_LIBRARY", str(library.root))
+    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=60)
+    at.run()
+    assert "period_csv_made" not in at.session_state  # nothing read until asked
+    at.button(key="period_csv_make").click().run()
+    assert not at.exception
+    period, text = at.session_state["period_csv_made"]
+    assert at.get("download_button")  # then it can be downloaded
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("person,first day,last day,days with data")
+    assert sorted(line.split(",")[0] for line in lines[1:]) == library.patients()
