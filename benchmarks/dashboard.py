@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         lib = Library(hour_root)
         from speed import HOUR_CONFIG  # (benchmarks/ is on the path when run as a script)
 
-        sim = simulate(HOUR_CONFIG)
+        from holdtrack.simulation.config import SimConfig
+
+        sim = simulate(SimConfig(**HOUR_CONFIG))
         sim.session.meta.patient_id = "hour"
         rec = Path(tmp) / "hour.parquet"
         write_recording(sim.session, rec)
