@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rows import sample_library_in, session_row
 from streamlit.testing.v1 import AppTest
 
 from holdtrack.analysis import session_process
@@ -16,7 +17,6 @@ from holdtrack.library import (
     ImportRejected,
     Library,
     SessionRow,
-    import_sample_set,
 )
 from holdtrack.sensing.session import read_session
 
@@ -27,9 +27,7 @@ START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def sample_library(tmp_path_factory) -> Library:
-    lib = Library(tmp_path_factory.mktemp("lib"))
-    import_sample_set(lib)
-    return lib
+    return sample_library_in(tmp_path_factory.mktemp("lib"))
 
 
 # ----------------------------------------------------------------------------- library
@@ -82,27 +80,7 @@ def test_stale_analysis_is_recomputed(tmp_path: Path):
 
 
 def _row(patient: str, days_ago: float, now: datetime, **kw) -> SessionRow:
-    base = dict(
-        id=f"{patient}{days_ago}",
-        file=Path("x"),
-        original_name="x",
-        patient_id=patient,
-        body_site="glutes",
-        device=None,
-        sensor_kind="imu",
-        start_utc=now - timedelta(days=days_ago),
-        duration_s=600.0,
-        n_holds=4,
-        adherent_holds=3,
-        adherent_time_s=300.0,
-        hold_target_s=90.0,
-        hold_s=400.0,
-        rolling_s=50.0,
-        loaded_s=460.0,
-        longest_hold_s=120.0,
-    )
-    base.update(kw)
-    return SessionRow(**base)
+    return session_row(patient, days_ago, now, **kw)
 
 
 def test_clinic_table_bands_and_flags():

@@ -9,24 +9,17 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from rows import sample_library_in, session_row
 
 from holdtrack.dashboard.period_report import period_report_html, period_report_pdf
-from holdtrack.library import Library, Prescription, SessionRow, import_sample_set
+from holdtrack.library import Library, Prescription, SessionRow
 from holdtrack.library.period import period_row, period_summary
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
 def _row(patient: str, days_ago: float, **kw) -> SessionRow:
-    base = dict(
-        id=f"{patient}{days_ago}", file=Path("x"), original_name="x", patient_id=patient,
-        body_site="glutes", device=None, sensor_kind="imu",
-        start_utc=NOW - timedelta(days=days_ago), duration_s=600.0, n_holds=4,
-        adherent_holds=3, adherent_time_s=300.0, hold_target_s=90.0, hold_s=400.0,
-        rolling_s=50.0, loaded_s=460.0, longest_hold_s=120.0,
-    )  # fmt: skip
-    base.update(kw)
-    return SessionRow(**base)
+    return session_row(patient, days_ago, NOW, **kw)
 
 
 def test_the_period_counts_what_happened_inside_it():
@@ -53,9 +46,7 @@ def test_the_period_counts_what_happened_inside_it():
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory) -> Library:
-    lib = Library(tmp_path_factory.mktemp("lib"))
-    import_sample_set(lib)
-    return lib
+    return sample_library_in(tmp_path_factory.mktemp("lib"))
 
 
 def test_the_pdf_opens_and_says_who_and_how_many_days(library: Library):
