@@ -38,23 +38,29 @@ def period_section(lib: ScopedLibrary, patient: str) -> None:
     period = _range("period_person")
     if period is None:
         return
-    summary = summary_for(lib, patient, *period)
-    now = datetime.now(UTC)
     name = f"period_{patient}_{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
+    what = f"{period[0]}..{period[1]}"
+
+    # Made on click (each reads the period's analyses), not on every look at the page.
+    def pdf() -> bytes:
+        return period_report_pdf(summary_for(lib, patient, *period), datetime.now(UTC))
+
+    def page() -> bytes:
+        return period_report_html(summary_for(lib, patient, *period), datetime.now(UTC)).encode()
+
     c1, c2 = st.columns(2)
     c1.download_button(
-        "Download period report (PDF)", period_report_pdf(summary, now),
-        file_name=f"{name}.pdf", mime="application/pdf", key="period_pdf",
-        on_click=lambda: audit_once("export period report", patient, f"{period[0]}..{period[1]}"),
+        "Download period report (PDF)", pdf, file_name=f"{name}.pdf", mime="application/pdf",
+        key="period_pdf", on_click=lambda: audit_once("export period report", patient, what),
     )  # fmt: skip
     c2.download_button(
-        "Download period report (HTML)", period_report_html(summary, now).encode(),
-        file_name=f"{name}.html", mime="text/html", key="period_html",
-        on_click=lambda: audit_once("export period report", patient, f"{period[0]}..{period[1]}"),
+        "Download period report (HTML)", page, file_name=f"{name}.html", mime="text/html",
+        key="period_html", on_click=lambda: audit_once("export period report", patient, what),
     )  # fmt: skip
+    counts = period_summary(patient, lib.sessions(patient), lib.prescription(patient), *period)
     st.caption(
-        f"{summary.days_with_data} days with data of {summary.days}; "
-        f"{summary.holds_at_target} of {summary.holds} holds reached the target."
+        f"{counts.days_with_data} days with data of {counts.days}; "
+        f"{counts.holds_at_target} of {counts.holds} holds reached the target."
     )
 
 
