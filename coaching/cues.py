@@ -153,3 +153,11 @@ def event_text(event: dict[str, Any]) -> str:
         f"{at}  hold {clock_text(event['start_s'])}-{clock_text(event['end_s'])}: "
         f"{clock_text(event['duration_s'])}, {done}, steadiness {event['steadiness']:.0%}"
     )
+
+
+def cue_line(cue: Cue) -> str | None:
+    """A line for a cue no event line already tells (the time cues), timed on the session's
+    clock; None for the others."""
+    if cue.name not in ("progress", "countdown"):
+        return None
+    return f"{clock_text(cue.t_s)}  {cue.phrase}"

@@ -13,21 +13,19 @@ import pandas as pd
 from holdtrack.analysis.text import clock_text
 
 
+def missing(value: float | None) -> bool:
+    """Whether a number is absent (None or NaN)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def duration_text(seconds: float | None) -> str:
-    """m:ss (h:mm:ss from an hour), or "-" when there is no number."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "-"
-    s = int(round(seconds))
-    if s >= 3600:
-        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-    return clock_text(s)
+    """Whole seconds as m:ss (h:mm:ss from an hour), or "-" when there is no number."""
+    return "-" if missing(seconds) else clock_text(round(seconds))
 
 
 def percent_text(share: float | None) -> str:
     """A share of 1 as a whole percentage, or "-"."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "-"
-    return f"{share:.0%}"
+    return "-" if missing(share) else f"{share:.0%}"
 
 
 def progress_display(table: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -63,8 +61,7 @@ def holds_display(table: pd.DataFrame) -> pd.DataFrame:
             "reached the target": ["yes" if ok else "no" for ok in table["reached_target"]],
             "steadiness": [percent_text(s) for s in table["steadiness"]],
             "breaths a minute": [
-                "-" if b is None or (isinstance(b, float) and math.isnan(b)) else f"{b:.1f}"
-                for b in table["breaths_per_min"]
+                "-" if missing(b) else f"{b:.1f}" for b in table["breaths_per_min"]
             ],
             "small adjustments": table["micro_adjustments"],
         }

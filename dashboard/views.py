@@ -12,7 +12,7 @@ from tsdownsample import MinMaxDownsampler
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
 from holdtrack.analysis.text import clock_text
 from holdtrack.library import Prescription, SessionRow
-from holdtrack.library.period import ROUTINE_MIN_SHARE, is_routine, monitoring_band
+from holdtrack.library.period import is_routine, monitoring_band
 
 PLOT_POINTS = 2000
 MOSTLY_ROLLING = 0.5  # rolling share of the latest session's loaded time that flags a patient
@@ -57,7 +57,7 @@ def patient_flags(items: list[SessionRow], rx: Prescription, now: datetime) -> l
     if last.error is None and last.n_holds and not last.adherent_holds:
         target = clock_text(rx.hold_target_s)
         flags.append(f"no hold reached {target} in the latest session (0 of {last.n_holds})")
-    if last.error is None and last.duration_s < ROUTINE_MIN_SHARE * rx.routine_min * 60.0:
+    if last.error is None and not is_routine(last, rx):
         flags.append(
             f"latest session far shorter than prescribed "
             f"({clock_text(last.duration_s)} of {rx.routine_min:g} min)"

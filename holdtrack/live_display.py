@@ -17,7 +17,7 @@ from holdtrack.analysis.live import LiveState
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
 from holdtrack.analysis.stream import HoldStream
 from holdtrack.analysis.text import clock_text
-from holdtrack.coaching.cues import Coach, Cue, event_text
+from holdtrack.coaching.cues import Coach, Cue, cue_line, event_text
 from holdtrack.coaching.player import CuePlayer
 from holdtrack.sensing.recorder import Recorder, RecorderStatus
 
@@ -126,8 +126,9 @@ class LiveDisplay:
         for cue in self.coach.update(events, self.stream.now_s):
             self.cue_log.append((cue, *arrival))
             self.player.play(cue)
-            if cue.name in ("progress", "countdown"):
-                self.event(f"{clock_text(cue.t_s)}  {cue.phrase}")
+            line = cue_line(cue)
+            if line is not None:
+                self.event(line)
 
     def close(self) -> None:
         """End the status line; let the last cue finish."""

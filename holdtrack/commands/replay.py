@@ -99,13 +99,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _tell(events: list[dict[str, Any]], cues: list[Any], player: Any, as_json: bool) -> list[Any]:
     """Show the events, play the cues (time cues also shown as text); return the cues."""
+    from holdtrack.coaching.cues import cue_line
+
     _show(events, as_json)
     for cue in cues:
         player.play(cue)
-        if not as_json and cue.name in ("progress", "countdown"):
-            from holdtrack.analysis.text import clock_text
-
-            sys.stdout.write(f"{clock_text(cue.t_s)}  {cue.phrase}\n")
+        line = None if as_json else cue_line(cue)
+        if line is not None:
+            sys.stdout.write(line + "\n")
     sys.stdout.flush()
     return cues
 
