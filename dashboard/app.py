@@ -16,6 +16,7 @@ from holdtrack.dashboard.live import live_view
 from holdtrack.dashboard.people import clinic_view, person_view
 from holdtrack.dashboard.replay import replay_view
 from holdtrack.dashboard.sessions import session_view
+from holdtrack.dashboard.settings_page import settings_page
 from holdtrack.dashboard.sidebar import sidebar
 from holdtrack.dashboard.state import (
     clinic_mode,
@@ -57,6 +58,7 @@ def clinic_app() -> None:
             "Therapists": clinic.therapists_page,
             "Who treats whom": clinic.assignments_page,
             "Audit log": clinic.audit_page,
+            "Clinic settings": settings_page,
         }
         view = sidebar(ScopedLibrary(lib, frozenset()), tuple(pages), pickers=False)
         clinic.logout_button(user)

@@ -7,6 +7,7 @@ functions only turn them into text for the pages.
 from __future__ import annotations
 
 import math
+from datetime import datetime, tzinfo
 
 import pandas as pd
 
@@ -21,6 +22,11 @@ def missing(value: float | None) -> bool:
 def duration_text(seconds: float | None) -> str:
     """Whole seconds as m:ss (h:mm:ss from an hour), or "-" when there is no number."""
     return "-" if missing(seconds) else clock_text(round(seconds))
+
+
+def when_text(moment: datetime, zone: tzinfo) -> str:
+    """A moment as a date and minute in time zone ``zone``."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def percent_text(share: float | None) -> str:

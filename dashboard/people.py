@@ -5,25 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.history import history_section
 from holdtrack.dashboard.humane import duration_text, progress_display
 from holdtrack.dashboard.period_pages import clinic_export, period_section
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.record_fixes import person_fixes
-from holdtrack.dashboard.state import audit_once
-from holdtrack.dashboard.views import clinic_table, progress_table, session_list, site_minutes
+from holdtrack.dashboard.settings_page import settings_editor
+from holdtrack.dashboard.state import audit_once, clinic_mode, clinic_settings
+from holdtrack.dashboard.views import (
+    SPARK_WEEKS,
+    clinic_table,
+    progress_table,
+    session_list,
+    site_minutes,
+)
 from holdtrack.library import Prescription
+from holdtrack.library.clinic_settings import now_in
 from holdtrack.library.scoped import ScopedLibrary
 
 
 def clinic_view(lib: ScopedLibrary) -> None:
     """Every patient in one table, with flags."""
     st.header("Clinic")
+    settings = clinic_settings()
     table = clinic_table(
-        lib.sessions(), prescriptions={p: lib.prescription(p) for p in lib.patients()}
+        lib.sessions(),
+        prescriptions={p: lib.prescription(p) for p in lib.patients()},
+        settings=settings,
     )
     if table.empty:
         st.info("The library has no sessions yet.")
@@ -37,13 +48,21 @@ def clinic_view(lib: ScopedLibrary) -> None:
         table = table[table["flags"] != ""].reset_index(drop=True)
     clickable_table(
         table, "clinic_table", list(table["patient"]), "patient", "Person",
-        column_config={"flags": st.column_config.TextColumn("needs attention", width="large")},
+        column_config={
+            "flags": st.column_config.TextColumn("needs attention", width="large"),
+            "adherent minutes a week": st.column_config.BarChartColumn(
+                f"adherence, last {SPARK_WEEKS} weeks", y_min=0,
+                help="Minutes in holds at the target, week by week; this week at the right",
+            ),
+        },
     )  # fmt: skip
     st.caption(
         "People who need attention come first, the most flags first. "
-        "Select a person's row to open their progress."
+        f"Days and weeks in {settings.zone()} time. Select a person's row to open their progress."
     )
     clinic_export(lib)
+    if not clinic_mode():  # in a clinic, the administrator sets these for everyone
+        settings_editor(settings)
 
 
 def clickable_table(
@@ -75,45 +94,40 @@ def open_selected(table_key: str, values: list[str], state_key: str, view: str) 
 
 
 def person_view(lib: ScopedLibrary) -> None:
-    """One person's progress against the prescription."""
+    """One person's history over a range of days, against their prescription."""
     patient = st.session_state.get("patient")
     if patient is None:
         st.info("No people yet.")
         return
     st.header(f"Progress: {plain(patient)}")
     audit_once("view progress", patient)
-    sessions = lib.sessions(patient)
-    if not sessions:
+    every = lib.sessions(patient)
+    if not every:
         st.info("No sessions for this person.")
         return
     rx = lib.prescription(patient)
+    zone = clinic_settings().zone()
+    sessions = history_section(every, now_in(zone))
     holds = sum(s.n_holds for s in sessions)
     adherent = sum(s.adherent_holds for s in sessions)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Sessions", len(sessions))
+    c1.metric("Sessions in these days", len(sessions))
     c2.metric(f"Holds reaching {clock_text(rx.hold_target_s)}", f"{adherent} of {holds}")
     c3.metric("Time in adherent holds", duration_text(sum(s.adherent_time_s for s in sessions)))
     st.subheader("Per week, newest first")
-    weekly = progress_display(progress_table(sessions, "W-MON"), "week of")
+    weekly = progress_display(progress_table(sessions, "W-MON", zone), "week of")
     st.dataframe(weekly, hide_index=True, width="stretch")
     st.caption(
         f"Prescription: {rx.routines_per_week_min} to {rx.routines_per_week_max} routines of about "
-        f"{rx.routine_min:g} minutes a week, holds of {rx.hold_target_s:g} s or more."
+        f"{rx.routine_min:g} minutes a week, holds of {clock_text(rx.hold_target_s)} or more."
     )
     prescription_editor(lib, patient, rx)
-    st.subheader("Per day, newest first")
-    daily = progress_table(sessions, "D")
-    st.dataframe(progress_display(daily, "day"), hide_index=True, width="stretch")
-    fig = go.Figure(go.Bar(x=daily["period"], y=daily["longest hold s"], name="longest hold"))
-    fig.add_hline(y=rx.hold_target_s, line_dash="dash", annotation_text="hold target")
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="s")
-    st.plotly_chart(fig, width="stretch")
     st.subheader("Hold time per body site")
     sites = site_minutes(sessions)
     sites["hold time"] = [duration_text(m * 60) for m in sites.pop("hold minutes")]
     st.dataframe(sites, hide_index=True, width="stretch")
-    st.subheader("Sessions")
-    listing = session_list(sessions)
+    st.subheader("Sessions, newest first")
+    listing = session_list(sessions, zone)
     clickable_table(listing, "person_sessions", [s.id for s in sessions], "session_id", "Session")
     st.caption("Select a session's row to open it.")
     period_section(lib, patient)

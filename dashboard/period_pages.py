@@ -9,14 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from holdtrack.dashboard.period_report import period_report_html, period_report_pdf
-from holdtrack.dashboard.state import audit_once
+from holdtrack.dashboard.state import audit_once, clinic_settings
+from holdtrack.library.clinic_settings import local_day, now_in
 from holdtrack.library.period import PeriodSummary, period_default, period_row, period_summary
 from holdtrack.library.scoped import ScopedLibrary
 
 
 def _range(key: str) -> tuple[date, date] | None:
-    """A date range picker (UTC days); None until both ends are picked."""
-    picked = st.date_input("Period", period_default(datetime.now(UTC).date()), key=key)
+    """A date range picker (days in the clinic's time zone); None until both ends are picked."""
+    today = now_in(clinic_settings().zone()).date()
+    picked = st.date_input("Period", period_default(today), key=key)
     if isinstance(picked, tuple) and len(picked) == 2:
         return picked[0], picked[1]
     return None
@@ -25,11 +27,13 @@ def _range(key: str) -> tuple[date, date] | None:
 def summary_for(lib: ScopedLibrary, patient: str, first: date, last: date) -> PeriodSummary:
     """The person's period, with each session's data gaps from its analysis."""
     sessions = lib.sessions(patient)
+    settings = clinic_settings()
     gaps = {}
     for s in sessions:
-        if first <= s.start_utc.date() <= last and s.error is None:
+        if first <= local_day(s.start_utc, settings.zone()) <= last and s.error is None:
             gaps[s.id] = float(lib.analysis(s.id).get("summary", {}).get("gap_s", 0.0))
-    return period_summary(patient, sessions, lib.prescription(patient), first, last, gaps)
+    rx = lib.prescription(patient)
+    return period_summary(patient, sessions, rx, first, last, gaps, settings)
 
 
 def period_section(lib: ScopedLibrary, patient: str) -> None:
@@ -57,7 +61,8 @@ def period_section(lib: ScopedLibrary, patient: str) -> None:
         "Download period report (HTML)", page, file_name=f"{name}.html", mime="text/html",
         key="period_html", on_click=lambda: audit_once("export period report", patient, what),
     )  # fmt: skip
-    counts = period_summary(patient, lib.sessions(patient), lib.prescription(patient), *period)
+    rx = lib.prescription(patient)
+    counts = period_summary(patient, lib.sessions(patient), rx, *period, None, clinic_settings())
     st.caption(
         f"{counts.days_with_data} days with data of {counts.days}; "
         f"{counts.holds_at_target} of {counts.holds} holds reached the target."

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
@@ -25,7 +26,8 @@ def report_lines(p: PeriodSummary) -> list[tuple[str, str]]:
     rx = p.prescription
     rolling = percent_text(p.rolling_s / p.loaded_s) if p.loaded_s else "-"
     return [
-        ("Period", f"{p.first_day:%Y-%m-%d} to {p.last_day:%Y-%m-%d} ({p.days} days)"),
+        ("Period", f"{p.first_day:%Y-%m-%d} to {p.last_day:%Y-%m-%d} ({p.days} days, "
+                   f"{p.zone_name} time)"),
         ("Days with data", f"{p.days_with_data} of {p.days} (monitoring band {p.band})"),
         ("Sessions", str(p.sessions)),
         ("Routines", f"{p.routines}; prescribed {lo:.0f} to {hi:.0f} "
@@ -45,9 +47,14 @@ def _sites(p: PeriodSummary) -> list[tuple[str, str]]:
     return [(site, duration_text(s)) for site, s in sorted(p.site_hold_s.items())]
 
 
+def _when(p: PeriodSummary, moment: datetime) -> str:
+    """A moment in the report's time zone."""
+    return f"{moment.astimezone(ZoneInfo(p.zone_name)):%Y-%m-%d %H:%M}"
+
+
 def _notable(p: PeriodSummary) -> list[tuple[str, str]]:
     return [
-        (what, f"{s.start_utc:%Y-%m-%d %H:%M} UTC, {s.body_site or '-'}: longest hold "
+        (what, f"{_when(p, s.start_utc)}, {s.body_site or '-'}: longest hold "
                f"{duration_text(s.longest_hold_s)}, {s.adherent_holds} of {s.n_holds} at target")
         for what, s in p.notable
     ]  # fmt: skip
@@ -71,7 +78,7 @@ def period_report_pdf(p: PeriodSummary, generated: datetime) -> bytes:
     pdf.set_font(family, size=18)
     pdf.cell(0, 10, text(f"Period report: {p.patient_id}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=9)
-    pdf.cell(0, 6, text(f"holdtrack, made {generated:%Y-%m-%d %H:%M} UTC"),
+    pdf.cell(0, 6, text(f"holdtrack, made {_when(p, generated)} ({p.zone_name} time)"),
              new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     for title, rows in (
         ("Adherence", report_lines(p)),
@@ -106,7 +113,7 @@ def period_report_html(p: PeriodSummary, generated: datetime) -> str:
         "max-width:48em;margin:2em auto}th{text-align:left;padding-right:2em;font-weight:normal;"
         "color:#555}td,th{padding:.2em 0}</style></head><body>"
         f"<h1>Period report: {e(p.patient_id)}</h1>"
-        f"<p>holdtrack, made {generated:%Y-%m-%d %H:%M} UTC</p>"
+        f"<p>holdtrack, made {e(_when(p, generated))} ({e(p.zone_name)} time)</p>"
         f"<h2>Adherence</h2>{table(report_lines(p))}"
         f"<h2>Hold time per body site</h2>{table(_sites(p))}"
         f"<h2>Notable sessions</h2>{table(_notable(p))}</body></html>"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from holdtrack.analysis.text import clock_text
+from holdtrack.dashboard.humane import when_text
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.sessions import opened, signal_figure
-from holdtrack.dashboard.state import session_samples
+from holdtrack.dashboard.state import clinic_settings, session_samples
 from holdtrack.dashboard.views import replay_state
 from holdtrack.library.scoped import ScopedLibrary
 
@@ -28,7 +29,8 @@ def replay_view(lib: ScopedLibrary) -> None:
     data = session_samples(str(row.file))
     t0, t1 = float(data["time_s"].iloc[0]), float(data["time_s"].iloc[-1])
     gaps = lib.analysis(row.id).get("gaps", [])
-    st.header(f"Replay {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    st.header(f"Replay {when_text(row.start_utc, clinic_settings().zone())} · "
+              f"{plain(row.patient_id)}")  # fmt: skip
     state = st.session_state
     if state.get("replay_session") != row.id:
         state.update(replay_session=row.id, replay_pos=t0, replay_running=False)

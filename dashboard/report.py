@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import UTC, tzinfo
 from typing import Any
 
 from holdtrack.analysis.text import clock_text
@@ -38,7 +39,7 @@ def _bpm(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def session_report_html(row: SessionRow, result: dict[str, Any]) -> str:
+def session_report_html(row: SessionRow, result: dict[str, Any], zone: tzinfo = UTC) -> str:
     """The report for one session: who, when, verdict, key figures, every hold."""
     s = result["summary"]
     e = html.escape
@@ -51,9 +52,10 @@ def session_report_html(row: SessionRow, result: dict[str, Any]) -> str:
     )
     t = s["time_in_state_s"]
     target = float(s["hold_target_s"])
+    start = f"{row.start_utc.astimezone(zone):%Y-%m-%d %H:%M}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>holdtrack session report: {e(row.patient_id)} {row.start_utc:%Y-%m-%d %H:%M}</title>
+<title>holdtrack session report: {e(row.patient_id)} {start}</title>
 <style>
 body {{ font-family: sans-serif; max-width: 720px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; margin: 1em 0; }}
@@ -65,7 +67,7 @@ th:first-child, td:first-child {{ text-align: left; }}
 <h1>Self-release session report</h1>
 <table>
 <tr><th>Person</th><td>{e(row.patient_id)}</td></tr>
-<tr><th>Date (UTC)</th><td>{row.start_utc:%Y-%m-%d %H:%M}</td></tr>
+<tr><th>Date ({e(str(zone))} time)</th><td>{start}</td></tr>
 <tr><th>Body site</th><td>{e(row.body_site or "-")}</td></tr>
 <tr><th>Sensor</th><td>{e(row.sensor_kind)} ({e(row.device or "-")})</td></tr>
 <tr><th>Session length</th><td>{row.duration_s / 60:.1f} min</td></tr>

@@ -7,11 +7,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from holdtrack.analysis.text import clock_text
-from holdtrack.dashboard.humane import holds_display
+from holdtrack.dashboard.humane import holds_display, when_text
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.record_fixes import session_fixes
 from holdtrack.dashboard.report import session_report_html
-from holdtrack.dashboard.state import audit_once, session_samples
+from holdtrack.dashboard.state import audit_once, clinic_settings, session_samples
 from holdtrack.dashboard.views import plot_signal
 from holdtrack.library import SessionRow
 from holdtrack.library.exports import hold_rows
@@ -39,7 +39,8 @@ def selected_session(lib: ScopedLibrary) -> SessionRow | None:
         return None
     if row.error is None:
         return row
-    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    st.header(f"Session {when_text(row.start_utc, clinic_settings().zone())} · "
+              f"{plain(row.patient_id)}")  # fmt: skip
     st.error(f"This session could not be analysed: {plain(row.error)}")
     removal(lib, row)
     return None
@@ -74,7 +75,8 @@ def session_view(lib: ScopedLibrary) -> None:
         st.error(f"This session could not be analysed: {plain(result['error'])}")
         return
     s = result["summary"]
-    st.header(f"Session {row.start_utc:%Y-%m-%d %H:%M} · {plain(row.patient_id)}")
+    zone = clinic_settings().zone()
+    st.header(f"Session {when_text(row.start_utc, zone)} · {plain(row.patient_id)}")
     st.markdown(f"**{plain(s['verdict'])}**")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
@@ -110,7 +112,7 @@ def session_view(lib: ScopedLibrary) -> None:
     )
     st.download_button(
         "Download session report (HTML, prints to PDF)",
-        session_report_html(row, result).encode(),
+        session_report_html(row, result, zone).encode(),
         file_name=f"report_{row.patient_id}_{row.start_utc:%Y%m%d_%H%M}.html",
         mime="text/html",
         on_click=lambda: audit_once("export report", row.patient_id, sid),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, tzinfo
 
 import streamlit as st
 
+from holdtrack.dashboard.humane import when_text
+from holdtrack.dashboard.state import clinic_settings
 from holdtrack.dashboard.upload import import_uploads
 from holdtrack.library import SessionRow
 from holdtrack.library.scoped import ScopedLibrary
 
 
-def session_label(s: SessionRow) -> str:
+def session_label(s: SessionRow, zone: tzinfo = UTC) -> str:
     """How a session reads in the picker: when, where, a short id (two can share a minute)."""
     mark = " · could not be analysed" if s.error else ""
-    return f"{s.start_utc:%Y-%m-%d %H:%M} · {s.body_site or '-'} · {s.id[:6]}{mark}"
+    return f"{when_text(s.start_utc, zone)} · {s.body_site or '-'} · {s.id[:6]}{mark}"
 
 
 def from_address(lib: ScopedLibrary, views: tuple[str, ...]) -> None:
@@ -76,7 +78,8 @@ def _pickers(lib: ScopedLibrary) -> None:
         st.sidebar.selectbox("Person", patients, key="patient")
         sessions = lib.sessions(st.session_state["patient"])
         ids = [s.id for s in sessions]
-        labels = {s.id: session_label(s) for s in sessions}
+        zone = clinic_settings().zone()
+        labels = {s.id: session_label(s, zone) for s in sessions}
         if st.session_state.get("session_id") not in ids and ids:
             st.session_state["session_id"] = ids[0]
         if ids:

@@ -8,6 +8,7 @@ is written to the audit log.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ import streamlit as st
 from holdtrack.library import Library, default_library_dir, import_sample_set
 from holdtrack.library.accounts import Accounts
 from holdtrack.library.accounts_model import User
+from holdtrack.library.clinic_settings import ClinicSettings, read_settings, zone_names
 from holdtrack.sensing.session import read_session
 
 
@@ -69,3 +71,13 @@ def audit_once(action: str, patient_id: str | None, detail: str = "") -> None:
         return
     st.session_state["_last_audit"] = key
     open_accounts(library_root()).audit(user.username, action, patient_id, detail)
+
+
+def clinic_settings() -> ClinicSettings:
+    """The clinic's settings, with its time zone made definite: the one set for the clinic, else
+    the browser's, else this machine's."""
+    settings = read_settings(Path(library_root()))
+    if settings.time_zone:
+        return settings
+    browser = getattr(st.context, "timezone", None) or ""
+    return replace(settings, time_zone=browser) if browser in zone_names() else settings

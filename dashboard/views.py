@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
@@ -12,80 +12,89 @@ from tsdownsample import MinMaxDownsampler
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S
 from holdtrack.analysis.text import clock_text
 from holdtrack.library import Prescription, SessionRow
+from holdtrack.library.clinic_settings import ClinicSettings
 from holdtrack.library.period import is_routine, monitoring_band
 
 PLOT_POINTS = 2000
-MOSTLY_ROLLING = 0.5  # rolling share of the latest session's loaded time that flags a patient
-NO_DATA_DAYS = 3
+SPARK_WEEKS = 8  # weeks of adherence drawn in each clinic row
 
 
 def clinic_table(
     sessions: list[SessionRow],
     now: datetime | None = None,
     prescriptions: dict[str, Prescription] | None = None,
+    settings: ClinicSettings | None = None,
 ) -> pd.DataFrame:
     """One row per patient: last session, days with data, band, adherence, trend and flags.
 
-    Adherence is judged against each person's own prescription (routines and hold target).
-    People who need attention come first: most flags first, then by name.
+    Adherence is judged against each person's own prescription (routines and hold target), days
+    and weeks in the clinic's time zone, flags at the clinic's thresholds. People who need
+    attention come first: most flags first, then by name.
     """
     prescriptions = prescriptions or {}
-    now = now or datetime.now(UTC)
+    settings = settings or ClinicSettings()
+    now = (now or datetime.now(UTC)).astimezone(settings.zone())
     by_patient: dict[str, list[SessionRow]] = {}
     for s in sessions:
         by_patient.setdefault(s.patient_id, []).append(s)
     rows = [
-        _clinic_row(patient, items, prescriptions.get(patient, Prescription()), now)
+        _clinic_row(patient, items, prescriptions.get(patient, Prescription()), now, settings)
         for patient, items in by_patient.items()
     ]
     rows.sort(key=lambda r: (-r.pop("_n_flags"), r["patient"]))
     return pd.DataFrame(rows)
 
 
-def patient_flags(items: list[SessionRow], rx: Prescription, now: datetime) -> list[str]:
+def patient_flags(
+    items: list[SessionRow], rx: Prescription, now: datetime, settings: ClinicSettings | None = None
+) -> list[str]:
     """What needs a therapist's attention, in words with the number behind each; ``items`` in
     time order."""
+    cfg = settings or ClinicSettings()
     flags = []
     failed = sum(s.error is not None for s in items)
     if failed:
         flags.append(f"{failed} session{'s' * (failed > 1)} could not be analysed")
     last = items[-1]
-    if (now - last.start_utc).days >= NO_DATA_DAYS:
+    if (now - last.start_utc).days >= cfg.no_data_days:
         flags.append(f"no data for {(now - last.start_utc).days} days")
-    if last.error is None and last.loaded_s > 0 and last.rolling_s / last.loaded_s > MOSTLY_ROLLING:
-        flags.append(f"latest session mostly rolling ({last.rolling_s / last.loaded_s:.0%})")
+    rolling = last.rolling_s / last.loaded_s if last.loaded_s > 0 else 0.0
+    if last.error is None and rolling > cfg.mostly_rolling_share:
+        flags.append(f"latest session mostly rolling ({rolling:.0%})")
     if last.error is None and last.n_holds and not last.adherent_holds:
         target = clock_text(rx.hold_target_s)
         flags.append(f"no hold reached {target} in the latest session (0 of {last.n_holds})")
-    if last.error is None and not is_routine(last, rx):
+    if last.error is None and not is_routine(last, rx, cfg.routine_min_share):
         flags.append(
             f"latest session far shorter than prescribed "
             f"({clock_text(last.duration_s)} of {rx.routine_min:g} min)"
         )
     week = [s for s in items if now - timedelta(days=7) < s.start_utc <= now]
-    done = sum(is_routine(s, rx) for s in week)
+    done = sum(is_routine(s, rx, cfg.routine_min_share) for s in week)
     if done < rx.routines_per_week_min:
         flags.append(f"{done} of {rx.routines_per_week_min} routines in the last 7 days")
     return flags
 
 
 def _clinic_row(
-    patient: str, items: list[SessionRow], rx: Prescription, now: datetime
+    patient: str, items: list[SessionRow], rx: Prescription, now: datetime, cfg: ClinicSettings
 ) -> dict[str, Any]:
-    """The clinic table's row for one person."""
+    """The clinic table's row for one person; ``now`` in the clinic's time zone."""
+    zone = now.tzinfo
     week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
     items = sorted(items, key=lambda s: s.start_utc)
-    last = items[-1].start_utc
+    last = items[-1].start_utc.astimezone(zone)
     recent = [s for s in items if now - timedelta(days=30) < s.start_utc <= now]
-    days = len({s.start_utc.date() for s in recent})
+    days = len({s.start_utc.astimezone(zone).date() for s in recent})
     this_week = [s for s in items if week_start <= s.start_utc <= now]
-    routines = sum(is_routine(s, rx) for s in this_week)
+    routines = sum(is_routine(s, rx, cfg.routine_min_share) for s in this_week)
     holds = sum(s.n_holds for s in this_week)
     adherent = sum(s.adherent_holds for s in this_week)
-    flags = patient_flags(items, rx, now)
+    flags = patient_flags(items, rx, now, cfg)
     return {
         "patient": patient,
         "flags": "; ".join(flags),  # second, so it is never cut off at the right
+        "adherent minutes a week": weekly_minutes(items, week_start),
         "last session": last.strftime("%Y-%m-%d %H:%M"),
         "days with data (30 d)": days,
         "band": monitoring_band(days),
@@ -97,6 +106,18 @@ def _clinic_row(
         "trend": hold_trend(items),
         "_n_flags": len(flags),
     }
+
+
+def weekly_minutes(items: list[SessionRow], week_start: datetime) -> list[float]:
+    """Minutes in adherent holds in each of the last :data:`SPARK_WEEKS` weeks, oldest first,
+    this week last (for a small chart per row)."""
+    out = [0.0] * SPARK_WEEKS
+    for s in items:
+        back = (week_start - s.start_utc).total_seconds() / (7 * 86400.0)
+        k = SPARK_WEEKS - 1 - (int(np.ceil(back)) if back > 0 else 0)
+        if 0 <= k < SPARK_WEEKS:
+            out[k] += s.adherent_time_s / 60.0
+    return [round(m, 1) for m in out]
 
 
 def hold_trend(items: list[SessionRow]) -> str:
@@ -113,23 +134,25 @@ def hold_trend(items: list[SessionRow]) -> str:
     return "steady"
 
 
-def progress_table(sessions: list[SessionRow], freq: str = "W-MON") -> pd.DataFrame:
-    """Per week (or day, freq="D"): routines, adherent minutes, share of holds at target."""
+def progress_table(
+    sessions: list[SessionRow], freq: str = "W-MON", zone: tzinfo = UTC
+) -> pd.DataFrame:
+    """Per week (or day, freq="D") in time zone ``zone``: routines, adherent minutes, share of
+    holds at target."""
     if not sessions:
         return pd.DataFrame(
             columns=["period", "routines", "adherent minutes", "holds", "share at target"]
         )
     df = pd.DataFrame(
         {
-            "start": [s.start_utc for s in sessions],
+            "start": [s.start_utc.astimezone(zone) for s in sessions],
             "holds": [s.n_holds for s in sessions],
             "adherent": [s.adherent_holds for s in sessions],
             "adherent_s": [s.adherent_time_s for s in sessions],
             "longest": [s.longest_hold_s for s in sessions],
         }
     )
-    label = "left" if freq.startswith("W") else "left"
-    g = df.groupby(pd.Grouper(key="start", freq=freq, label=label, closed="left"))
+    g = df.groupby(pd.Grouper(key="start", freq=freq, label="left", closed="left"))
     out = pd.DataFrame(
         {
             "routines": g.size(),
@@ -216,11 +239,11 @@ def replay_state(
     }
 
 
-def session_list(sessions: list[SessionRow]) -> pd.DataFrame:
-    """A person's sessions, newest first, one line each."""
+def session_list(sessions: list[SessionRow], zone: tzinfo = UTC) -> pd.DataFrame:
+    """A person's sessions, newest first, one line each, started in time zone ``zone``."""
     return pd.DataFrame(
         {
-            "start (UTC)": [s.start_utc.strftime("%Y-%m-%d %H:%M") for s in sessions],
+            "start": [f"{s.start_utc.astimezone(zone):%Y-%m-%d %H:%M}" for s in sessions],
             "body site": [s.body_site or "-" for s in sessions],
             "length": [clock_text(s.duration_s) for s in sessions],
             "holds at target": [f"{s.adherent_holds} of {s.n_holds}" for s in sessions],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from holdtrack.library.clinic_settings import ClinicSettings, local_day
 from holdtrack.library.index import SessionRow
 from holdtrack.library.prescription import Prescription
 
@@ -28,9 +29,10 @@ def monitoring_band(days_with_data: int) -> str:
     return "16-30"
 
 
-def is_routine(s: SessionRow, rx: Prescription) -> bool:
-    """Whether a session counts as a routine: analysed, and at least half the prescribed length."""
-    return s.error is None and s.duration_s >= ROUTINE_MIN_SHARE * rx.routine_min * 60.0
+def is_routine(s: SessionRow, rx: Prescription, min_share: float = ROUTINE_MIN_SHARE) -> bool:
+    """Whether a session counts as a routine: analysed, and at least ``min_share`` (the clinic's
+    setting, half by default) of the prescribed length."""
+    return s.error is None and s.duration_s >= min_share * rx.routine_min * 60.0
 
 
 @dataclass
@@ -41,6 +43,7 @@ class PeriodSummary:
     first_day: date
     last_day: date
     prescription: Prescription
+    zone_name: str = "UTC"  # the time zone whose calendar days are counted
     sessions: int = 0
     days_with_data: int = 0
     routines: int = 0
@@ -80,17 +83,20 @@ def period_summary(
     first_day: date,
     last_day: date,
     gaps_s: dict[str, float] | None = None,
+    settings: ClinicSettings | None = None,
 ) -> PeriodSummary:
-    """The person's sessions that started on ``first_day`` to ``last_day`` (UTC days),
-    summarised; ``gaps_s`` gives each session's data gaps where known."""
+    """The person's sessions that started on ``first_day`` to ``last_day`` (days in the
+    clinic's time zone), summarised; ``gaps_s`` gives each session's data gaps where known."""
+    settings = settings or ClinicSettings()
+    zone = settings.zone()
+    day = {s.id: local_day(s.start_utc, zone) for s in sessions}
     inside = sorted(
-        (s for s in sessions if first_day <= s.start_utc.date() <= last_day),
-        key=lambda s: s.start_utc,
+        (s for s in sessions if first_day <= day[s.id] <= last_day), key=lambda s: s.start_utc
     )
-    out = PeriodSummary(patient_id, first_day, last_day, rx)
+    out = PeriodSummary(patient_id, first_day, last_day, rx, str(zone))
     out.sessions = len(inside)
-    out.days_with_data = len({s.start_utc.date() for s in inside})
-    out.routines = sum(is_routine(s, rx) for s in inside)
+    out.days_with_data = len({day[s.id] for s in inside})
+    out.routines = sum(is_routine(s, rx, settings.routine_min_share) for s in inside)
     ok = [s for s in inside if s.error is None]
     out.holds = sum(s.n_holds for s in ok)
     out.holds_at_target = sum(s.adherent_holds for s in ok)
@@ -102,16 +108,16 @@ def period_summary(
         site = s.body_site or "unknown"
         out.site_hold_s[site] = out.site_hold_s.get(site, 0.0) + s.hold_s
     out.sensors = sorted({s.device or s.sensor_kind for s in inside})
-    out.trend = _trend(ok, first_day, out.days)
+    out.trend = _trend([(day[s.id], s) for s in ok], first_day, out.days)
     out.notable = _notable(ok)
     return out
 
 
-def _trend(ok: list[SessionRow], first_day: date, days: int) -> str:
+def _trend(ok: list[tuple[date, SessionRow]], first_day: date, days: int) -> str:
     """Up, down or steady: time in adherent holds in the second half against the first."""
     middle = first_day + timedelta(days=days / 2)
-    first = sum(s.adherent_time_s for s in ok if s.start_utc.date() < middle)
-    second = sum(s.adherent_time_s for s in ok if s.start_utc.date() >= middle)
+    first = sum(s.adherent_time_s for d, s in ok if d < middle)
+    second = sum(s.adherent_time_s for d, s in ok if d >= middle)
     if not ok or first == second == 0:
         return "-"
     if second > first * 1.1:

@@ -194,7 +194,7 @@ def test_person_page(app: AppTest, sample_library: Library):
     assert not app.exception
     m = _metrics(app)
     rows = sample_library.sessions("anna")
-    assert m["Sessions"] == str(len(rows))
+    assert m["Sessions in these days"] == str(len(rows))
     assert m["Holds reaching 1:30"] == (
         f"{sum(r.adherent_holds for r in rows)} of {sum(r.n_holds for r in rows)}"
     )
