@@ -94,9 +94,10 @@ def _uploads(lib: ScopedLibrary) -> None:
         )
         patient = st.text_input("Person id (for files that do not name one)", value="")
         day = st.date_input("Day of the session (for files that do not say)", value=None)
-        at = st.time_input("Start time (local)", value=time(9, 0))
+        zone = clinic_settings().zone()
+        at = st.time_input(f"Start time ({zone} time)", value=time(9, 0))
         start = None
         if day is not None:
-            start = datetime.combine(day, at).astimezone(UTC)  # the browser's day, this clock
+            start = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
         if uploads and st.button("Import"):
             import_uploads(lib, uploads, patient or None, start)
