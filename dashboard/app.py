@@ -14,6 +14,7 @@ import streamlit as st
 from holdtrack.dashboard import clinic
 from holdtrack.dashboard.live import live_view
 from holdtrack.dashboard.people import clinic_view, person_view
+from holdtrack.dashboard.record_fixes import undo_notice
 from holdtrack.dashboard.replay import replay_view
 from holdtrack.dashboard.sessions import session_view
 from holdtrack.dashboard.settings_page import settings_page
@@ -40,6 +41,7 @@ def local() -> None:
     reader = ScopedLibrary(open_library(library_root()))
     views = {**DATA_VIEWS, "Live": live_view}
     view = sidebar(reader, tuple(views))
+    undo_notice(reader)
     views[view](reader)
 
 
@@ -70,6 +72,7 @@ def clinic_app() -> None:
     if view == "Patients and devices":
         clinic.patients_page(user)
     else:
+        undo_notice(reader)
         DATA_VIEWS[view](reader)
 
 

@@ -12,7 +12,7 @@ from holdtrack.dashboard.history import history_section
 from holdtrack.dashboard.humane import duration_text, progress_display
 from holdtrack.dashboard.period_pages import clinic_export, period_section
 from holdtrack.dashboard.plain import plain
-from holdtrack.dashboard.record_fixes import person_fixes
+from holdtrack.dashboard.record_fixes import person_fixes, trash_section
 from holdtrack.dashboard.settings_page import settings_editor
 from holdtrack.dashboard.state import audit_once, clinic_mode, clinic_settings
 from holdtrack.dashboard.views import (
@@ -61,6 +61,7 @@ def clinic_view(lib: ScopedLibrary) -> None:
         f"Days and weeks in {settings.zone()} time. Select a person's row to open their progress."
     )
     clinic_export(lib)
+    trash_section(lib, settings.zone())
     if not clinic_mode():  # in a clinic, the administrator sets these for everyone
         settings_editor(settings)
 

@@ -4,27 +4,32 @@ audit log in clinic mode."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import streamlit as st
 
+from holdtrack.dashboard.humane import when_text
 from holdtrack.dashboard.plain import plain
-from holdtrack.dashboard.state import audit_once
+from holdtrack.dashboard.state import audit_once, clinic_settings
 from holdtrack.library import SessionRow
 from holdtrack.library.scoped import NotYours, ScopedLibrary
+from holdtrack.library.trash import Trashed
 
 
 def session_fixes(lib: ScopedLibrary, row: SessionRow) -> None:
-    """Reassign a session to another person or body site, or correct its start (UTC)."""
+    """Reassign a session to another person or body site, or correct its start (in the
+    clinic's time zone)."""
+    zone = clinic_settings().zone()
+    local = row.start_utc.astimezone(zone)
     with st.expander("Fix this session's record"), st.form("fix_session"):
         people = lib.patients()
         person = st.selectbox("Person", people, index=people.index(row.patient_id), key="fix_to")
         site = st.text_input("Body site (empty: none)", row.body_site or "", key="fix_site")
-        day = st.date_input("Day (UTC)", row.start_utc.date(), key="fix_day")
-        at = st.time_input("Start (UTC)", row.start_utc.time(), key="fix_time", step=60)
+        day = st.date_input(f"Day ({zone} time)", local.date(), key="fix_day")
+        at = st.time_input(f"Start ({zone} time)", local.time(), key="fix_time", step=60)
         if not st.form_submit_button("Save"):
             return
-        start = datetime.combine(day, at, tzinfo=UTC)
+        start = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
         try:
             lib.correct(row.id, patient_id=person, body_site=site.strip(), start_utc=start)
         except (NotYours, KeyError):
@@ -55,7 +60,54 @@ def person_fixes(lib: ScopedLibrary, patient: str) -> None:
         typed = st.text_input(f"To remove {plain(patient)} and every session, type their id",
                               key="remove_person_id")  # fmt: skip
         if st.button("Remove person", disabled=typed != patient, key="remove_person_go"):
+            ids = [s.id for s in lib.sessions(patient)]
             n = lib.remove_person(patient)
-            audit_once("remove person", patient, f"{n} sessions")
+            audit_once("remove person", patient, f"{n} sessions to the trash")
+            offer_undo(f"{patient} and {n} session{'s' * (n != 1)}", patient, ids)
             st.session_state["open_patient"] = ""  # whoever comes first
             st.rerun()
+
+
+def offer_undo(what: str, patient: str, session_ids: list[str]) -> None:
+    """Remember a removal so the next pages offer to undo it."""
+    st.session_state["undo"] = (what, patient, session_ids)
+
+
+def undo_notice(lib: ScopedLibrary) -> None:
+    """After a removal: what went to the trash, and the way back."""
+    pending = st.session_state.get("undo")
+    if pending is None:
+        return
+    what, patient, ids = pending
+    c1, c2, c3 = st.columns([6, 1, 1])
+    c1.info(f"{plain(what)} moved to the trash; it is deleted for good after 30 days.")
+    if c2.button("Undo", key="undo_removal"):
+        n = lib.restore(ids)
+        audit_once("restore from trash", patient, f"{n} sessions")
+        st.session_state.pop("undo")
+        st.session_state["open_patient"] = patient
+        st.rerun()
+    if c3.button("Dismiss", key="undo_dismiss"):
+        st.session_state.pop("undo")
+        st.rerun()
+
+
+def trash_section(lib: ScopedLibrary, zone: tzinfo) -> None:
+    """What is in the trash, person by person, each with a way back."""
+    found = lib.trash()
+    with st.expander(f"Trash ({len(found)} session{'s' * (len(found) != 1)})"):
+        if not found:
+            st.caption("Nothing is in the trash. Removed people and sessions wait here 30 days.")
+        by_person: dict[str, list[Trashed]] = {}
+        for t in found:
+            by_person.setdefault(t.patient_id, []).append(t)
+        for i, (patient, items) in enumerate(sorted(by_person.items())):
+            c1, c2 = st.columns([5, 1])
+            starts = ", ".join(when_text(t.start_utc, zone) for t in items[:3])
+            more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+            c1.write(f"{plain(patient)}: {len(items)} session(s) ({starts}{more}), removed "
+                     f"{when_text(items[0].trashed_utc, zone)}")  # fmt: skip
+            if c2.button("Restore", key=f"restore_{i}"):
+                n = lib.restore([t.session_id for t in items])
+                audit_once("restore from trash", patient, f"{n} sessions")
+                st.rerun()

@@ -9,7 +9,7 @@ import streamlit as st
 from holdtrack.analysis.text import clock_text
 from holdtrack.dashboard.humane import holds_display, when_text
 from holdtrack.dashboard.plain import plain
-from holdtrack.dashboard.record_fixes import session_fixes
+from holdtrack.dashboard.record_fixes import offer_undo, session_fixes
 from holdtrack.dashboard.report import session_report_html
 from holdtrack.dashboard.state import audit_once, clinic_settings, session_samples
 from holdtrack.dashboard.views import plot_signal
@@ -49,9 +49,13 @@ def selected_session(lib: ScopedLibrary) -> SessionRow | None:
 def removal(lib: ScopedLibrary, row: SessionRow) -> None:
     """Remove a session from the library, after a confirmation."""
     with st.expander("Remove this session"):
-        sure = st.checkbox(f"Remove {plain(row.original_name)} and its file", key="remove_sure")
+        sure = st.checkbox(f"Remove {plain(row.original_name)} (to the trash for 30 days)",
+                           key="remove_sure")  # fmt: skip
         if st.button("Remove", disabled=not sure, key="remove_session"):
             lib.remove(row.id)
+            audit_once("remove session", row.patient_id, f"{row.id} to the trash")
+            offer_undo(f"The session of {when_text(row.start_utc, clinic_settings().zone())}",
+                       row.patient_id, [row.id])  # fmt: skip
             st.session_state.pop("session_id", None)
             st.rerun()
 

@@ -58,7 +58,13 @@ CREATE TABLE IF NOT EXISTS holds (
     duration_s REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS holds_session ON holds (session_id, duration_s);
+CREATE TABLE IF NOT EXISTS trash (
+    session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    trashed_utc TEXT NOT NULL
+);
 """
+# A session in the trash is kept whole (file, analysis, holds) but no read shows it.
+_SHOWN = "s.id NOT IN (SELECT session_id FROM trash)"
 # 2: adherence judged per person at query time from the holds table; 3: a failed analysis is
 # kept with its reason. The analyses and holds tables are a cache, rebuilt on an upgrade.
 SCHEMA_VERSION = 3
@@ -210,16 +216,6 @@ class SessionIndex:
             db.execute("DELETE FROM prescriptions WHERE patient_id = ?", (source,))
         return int(moved)
 
-    def forget_person(self, patient_id: str) -> list[str]:
-        """Forget a person: their sessions and prescription; the sessions' file names."""
-        with self.transaction() as db:
-            rows = db.execute(
-                "SELECT file FROM sessions WHERE patient_id = ?", (patient_id,)
-            ).fetchall()
-            db.execute("DELETE FROM sessions WHERE patient_id = ?", (patient_id,))
-            db.execute("DELETE FROM prescriptions WHERE patient_id = ?", (patient_id,))
-        return [str(r["file"]) for r in rows]
-
     def set_prescription(self, patient_id: str, rx: Prescription) -> None:
         """Store a person's prescription."""
         with self.transaction() as db:
@@ -238,7 +234,7 @@ class SessionIndex:
         patients: Collection[str] | None = None,
     ) -> list[SessionRow]:
         """Indexed sessions (newest first): of one person, one id, or these people when given."""
-        where: list[str] = []
+        where: list[str] = [_SHOWN]
         args: list[Any] = []
         if patients is not None:
             where.append(f"s.patient_id IN ({','.join('?' * len(patients))})")
@@ -249,7 +245,7 @@ class SessionIndex:
         if session_id is not None:
             where.append("s.id = ?")
             args.append(session_id)
-        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql = _SELECT + " WHERE " + " AND ".join(where)
         with self.connect() as db:
             rows = db.execute(sql + " ORDER BY s.start_utc DESC, s.id", args).fetchall()
         return [self._row(r) for r in rows]
@@ -274,7 +270,7 @@ class SessionIndex:
         with self.connect() as db:
             r = db.execute(
                 "SELECT a.result_json, a.detector_version, a.error, s.patient_id FROM sessions s "
-                "LEFT JOIN analyses a ON a.session_id = s.id WHERE s.id = ?",
+                f"LEFT JOIN analyses a ON a.session_id = s.id WHERE s.id = ? AND {_SHOWN}",
                 (session_id,),
             ).fetchone()
         if r is None:
@@ -286,7 +282,7 @@ class SessionIndex:
         with self.connect() as db:
             rows = db.execute(
                 "SELECT s.id FROM sessions s LEFT JOIN analyses a ON a.session_id = s.id "
-                "WHERE a.detector_version IS NULL OR a.detector_version != ?",
+                f"WHERE (a.detector_version IS NULL OR a.detector_version != ?) AND {_SHOWN}",
                 (detector_version,),
             ).fetchall()
         return [r["id"] for r in rows]
@@ -294,10 +290,11 @@ class SessionIndex:
     def patients(self) -> list[str]:
         """Every person id in the library, sorted."""
         with self.connect() as db:
-            return [r[0] for r in db.execute("SELECT DISTINCT patient_id FROM sessions ORDER BY 1")]
+            sql = f"SELECT DISTINCT patient_id FROM sessions s WHERE {_SHOWN} ORDER BY 1"
+            return [r[0] for r in db.execute(sql)]
 
     def files_indexed(self) -> dict[str, str]:
-        """File name -> session id, for every indexed session."""
+        """File name -> session id, for every indexed session (those in the trash too)."""
         with self.connect() as db:
             return {r["file"]: r["id"] for r in db.execute("SELECT id, file FROM sessions")}
 

@@ -30,6 +30,14 @@ from holdtrack.library.store import (
     staging_path,
     stored_name,
 )
+from holdtrack.library.trash import (
+    TRASH_KEEP_S,
+    Trashed,
+    purge,
+    restore_sessions,
+    trash_listing,
+    trash_sessions,
+)
 from holdtrack.sensing.session import SUFFIXES, Session, SessionFormatError, read_session
 from holdtrack.sensing.session.atomic import os_reason
 
@@ -73,6 +81,7 @@ class Library:
         self.index = SessionIndex(self.db_path, self.files)
         for leftover in abandoned_staging(self.files):
             remove_quietly(leftover)
+        self.purge_trash()  # the undo window is over for these
 
     # ------------------------------------------------------------------ import
 
@@ -117,6 +126,8 @@ class Library:
         site = site_name(body_site)
         digest = copy_in(Path(path), staged)
         sid = digest[:16]
+        if restore_sessions(self.index, [sid]):  # imported again after it was removed: it is back
+            return ImportResult(sid, self.session(sid).patient_id)
         known = self.index.sessions(session_id=sid)
         if known:
             return ImportResult(sid, known[0].patient_id, duplicate=True)
@@ -221,16 +232,29 @@ class Library:
         self.index.set_prescription(patient_id, rx)
 
     def remove(self, session_id: str) -> bool:
-        """Remove a session and its file; False when there is no such session."""
-        name = self.index.remove(session_id)
-        if name is None:
+        """Put a session in the trash (undone by :meth:`restore`, deleted with its file after
+        30 days); False when there is no such session."""
+        if not self.index.sessions(session_id=session_id):
             return False
-        remove_quietly(self.files / name)
-        return True
+        return trash_sessions(self.index, [session_id]) == 1
 
     def remove_person(self, patient_id: str) -> int:
-        """Remove a person: every session and file, and their prescription; how many sessions."""
-        names = self.index.forget_person(patient_id)
+        """Put every session of a person in the trash, together; how many sessions. Their
+        prescription stays for when they are restored."""
+        ids = [s.id for s in self.index.sessions(patient_id=patient_id)]
+        return trash_sessions(self.index, ids)
+
+    def trash(self, patient_id: str | None = None) -> list[Trashed]:
+        """What is in the trash (of one person when given), most recently removed first."""
+        return trash_listing(self.index, patient_id)
+
+    def restore(self, session_ids: list[str]) -> int:
+        """Bring sessions back from the trash; how many came back."""
+        return restore_sessions(self.index, session_ids)
+
+    def purge_trash(self, older_than_s: float = TRASH_KEEP_S) -> int:
+        """Delete for good, files too, what was removed more than ``older_than_s`` ago."""
+        names = purge(self.index, older_than_s)
         for name in names:
             remove_quietly(self.files / name)
         return len(names)

@@ -14,6 +14,7 @@ from typing import Any
 from holdtrack.library.index import SessionRow
 from holdtrack.library.library import ImportResult, Library
 from holdtrack.library.prescription import Prescription
+from holdtrack.library.trash import Trashed
 
 
 class NotYours(KeyError):
@@ -89,6 +90,16 @@ class ScopedLibrary:
         """Remove one of this reader's people and their sessions."""
         self._check(patient_id)
         return self.lib.remove_person(patient_id)
+
+    def trash(self) -> list[Trashed]:
+        """What this reader's people have in the trash."""
+        found = self.lib.trash()
+        return [t for t in found if self.allowed is None or t.patient_id in self.allowed]
+
+    def restore(self, session_ids: list[str]) -> int:
+        """Bring this reader's sessions back from the trash (others' are left as they are)."""
+        mine = {t.session_id for t in self.trash()}
+        return self.lib.restore([s for s in session_ids if s in mine])
 
     def import_file(self, path: Any, *, patient_id: str | None = None, **kw: Any) -> ImportResult:
         """Import a file for one of this reader's people (any person in local mode)."""

@@ -57,6 +57,21 @@ def test_two_ids_are_merged_and_a_person_removed_from_the_person_page(tmp_path, 
     at.button(key="remove_person_go").click().run()
     assert not at.exception
     assert lib.patients() == ["carla"] and check(lib) == []
+    # It went to the trash: Undo brings anna back with every session.
+    assert any("moved to the trash" in i.value for i in at.info)
+    at.button(key="undo_removal").click().run()
+    assert not at.exception
+    assert lib.patients() == ["anna", "carla"] and ben <= {s.id for s in lib.sessions("anna")}
+    assert at.session_state["patient"] == "anna"
+    assert not any("moved to the trash" in i.value for i in at.info)
+    # Removed again, then restored from the clinic page's trash.
+    at.text_input(key="remove_person_id").input("anna").run()
+    at.button(key="remove_person_go").click().run()
+    at.button(key="undo_dismiss").click().run()
+    at.sidebar.radio(key="view").set_value("Clinic").run()
+    assert lib.patients() == ["carla"]
+    at.button(key="restore_0").click().run()
+    assert not at.exception and lib.patients() == ["anna", "carla"] and lib.trash() == []
 
 
 def test_in_a_clinic_record_fixes_are_audited_and_stay_within_the_therapists_people(clinic_root):  # noqa: F811

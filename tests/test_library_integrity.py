@@ -146,15 +146,25 @@ def test_repair_indexes_a_file_an_interrupted_import_put_in_place(tmp_path):
     assert check(lib) == [] and lib.session(done.session_id).file.exists()
 
 
-def test_remove_takes_a_session_and_its_file(tmp_path):
+def test_remove_puts_a_session_in_the_trash_and_restore_or_empty_trash_ends_it(tmp_path):
     lib = Library(tmp_path / "lib")
     sid = lib.import_file(SAMPLES[0], patient_id="anna", start_utc=START).session_id
     path = lib.session(sid).file
-    ran = holdtrack_limited("library", "--library", tmp_path / "lib", "remove", sid)
+    folder = ("library", "--library", tmp_path / "lib")
+    ran = holdtrack_limited(*folder, "remove", sid)
     assert ran.returncode == 0, ran.stderr
-    assert lib.sessions() == [] and not path.exists()
-    again = holdtrack_limited("library", "--library", tmp_path / "lib", "remove", sid)
+    assert lib.sessions() == [] and path.exists()
+    listed = holdtrack_limited(*folder, "trash")
+    assert listed.stdout.startswith(f"{sid}  2026-11-20 10:00  anna  removed ")
+    again = holdtrack_limited(*folder, "remove", sid)
     assert again.returncode == 1 and f"no session {sid}" in again.stderr
+    assert holdtrack_limited(*folder, "restore", sid).returncode == 0
+    assert [s.id for s in lib.sessions()] == [sid]
+    assert holdtrack_limited(*folder, "restore", sid).returncode == 1  # not in the trash now
+    holdtrack_limited(*folder, "remove", sid)
+    emptied = holdtrack_limited(*folder, "empty-trash")
+    assert emptied.returncode == 0 and "1 session(s) deleted" in emptied.stderr
+    assert lib.sessions() == [] and lib.trash() == [] and not path.exists()
 
 
 @pytest.mark.parametrize(

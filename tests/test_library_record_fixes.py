@@ -64,16 +64,56 @@ def test_merging_two_ids_of_one_person(lib: Library):
     assert lib.merge_people("anna", "anna") == 0
 
 
-def test_removing_a_person_removes_their_sessions_and_files_only(lib: Library):
-    files = [s.file for s in lib.sessions("ben")]
-    others = {s.id for s in lib.sessions() if s.patient_id != "ben"}
+def test_removing_a_person_puts_them_in_the_trash_until_restored_or_purged(lib: Library):
     lib.set_prescription("ben", Prescription(hold_target_s=60.0))
+    files = [s.file for s in lib.sessions("ben")]
+    before = {s.id: s for s in lib.sessions("ben")}
+    others = {s.id for s in lib.sessions() if s.patient_id != "ben"}
     assert lib.remove_person("ben") == len(files)
-    assert not any(f.exists() for f in files)
-    assert "ben" not in lib.patients()
+    assert "ben" not in lib.patients() and lib.sessions("ben") == []
     assert {s.id for s in lib.sessions()} == others
-    assert lib.prescription("ben") == Prescription()
+    with pytest.raises(KeyError):
+        lib.analysis(next(iter(before)))
+    assert {t.session_id for t in lib.trash()} == set(before)
+    assert all(f.exists() for f in files)  # kept whole for the undo window
     assert check(lib) == []
+    assert lib.restore(list(before)) == len(before)
+    assert {s.id: s for s in lib.sessions("ben")} == before  # analyses and all, as they were
+    assert lib.prescription("ben") == Prescription(hold_target_s=60.0)
+    assert lib.remove_person("ben") == len(files)
+    assert lib.purge_trash(older_than_s=3600.0) == 0  # still inside the window
+    assert lib.purge_trash(older_than_s=0.0) == len(files)
+    assert not any(f.exists() for f in files) and lib.trash() == []
+    assert {s.id for s in lib.sessions()} == others
+    assert check(lib) == []
+
+
+def test_a_removed_session_comes_back_when_its_file_is_imported_again(lib: Library):
+    row = lib.sessions("anna")[0]
+    copy = row.file.with_name("again" + row.file.suffix)
+    copy.write_bytes(row.file.read_bytes())
+    assert lib.remove(row.id) and row.id not in {s.id for s in lib.sessions()}
+    assert not lib.remove(row.id)  # already in the trash
+    again = lib.import_file(copy, patient_id="someone else")
+    copy.unlink()
+    assert (again.session_id, again.patient_id, again.duplicate) == (row.id, "anna", False)
+    assert lib.session(row.id) == row and lib.trash() == []
+
+
+def test_a_library_from_before_the_trash_opens_and_purges_on_opening(lib: Library):
+    import sqlite3
+
+    with sqlite3.connect(lib.db_path) as db:
+        db.execute("DROP TABLE trash")  # as an older version left it
+    reopened = Library(lib.root)
+    sid = reopened.sessions()[0].id
+    reopened.remove(sid)
+    with sqlite3.connect(lib.db_path) as db:
+        db.execute("UPDATE trash SET trashed_utc = '2000-01-01T00:00:00+00:00'")
+    file = reopened.index.files_indexed()
+    assert Library(lib.root).trash() == []  # opening deleted what had waited 30 days
+    assert sid not in {s.id for s in reopened.sessions()}
+    assert not any((lib.files / name).exists() for name, i in file.items() if i == sid)
 
 
 def test_a_therapist_fixes_only_their_own_patients_records(lib: Library):
@@ -87,6 +127,10 @@ def test_a_therapist_fixes_only_their_own_patients_records(lib: Library):
         tess.merge_people("carla", "anna")
     with pytest.raises(NotYours):
         tess.remove_person("carla")
+    lib.remove_person("carla")
+    assert tess.trash() == [] and tess.restore([t.session_id for t in lib.trash()]) == 0
+    assert "carla" not in lib.patients()
+    lib.restore([t.session_id for t in lib.trash()])
     assert lib.session(sid).patient_id == "anna" and "carla" in lib.patients()
     assert tess.correct(sid, patient_id="ben")
     assert lib.session(sid).patient_id == "ben"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from holdtrack.commands.base import (
     EXIT_BAD_INPUT,
@@ -13,10 +14,13 @@ from holdtrack.commands.base import (
     open_library,
 )
 
+if TYPE_CHECKING:
+    from holdtrack.library import Library
+
 DESCRIPTION = (
     "Look after the session library: list its sessions, check it for problems (a missing or "
     "changed file, a session that could not be analysed, an unfinished import), repair them, "
-    "or remove sessions."
+    "remove sessions to the trash (kept 30 days), restore them, or empty the trash."
 )
 
 
@@ -27,8 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub.add_parser("list", help="one line per session")
     sub.add_parser("check", help="report problems; change nothing (exit 1 if there are any)")
     sub.add_parser("repair", help="mend what check finds")
-    rm = sub.add_parser("remove", help="remove sessions and their files")
+    rm = sub.add_parser("remove", help="put sessions in the trash (deleted after 30 days)")
     rm.add_argument("ids", nargs="+", metavar="SESSION_ID", help="session ids (see list)")
+    sub.add_parser("trash", help="one line per session in the trash")
+    back = sub.add_parser("restore", help="bring sessions back from the trash")
+    back.add_argument("ids", nargs="+", metavar="SESSION_ID", help="session ids (see trash)")
+    sub.add_parser("empty-trash", help="delete what is in the trash, files too, now")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +63,27 @@ def run(args: argparse.Namespace) -> int:
         for line in repair(lib):
             print(line)
         return EXIT_OK
+    if args.action in ("trash", "restore", "empty-trash"):
+        return _trash(lib, args)
     missing = [sid for sid in args.ids if not lib.remove(sid)]
     if missing:
         raise CliError(f"library remove: no session {', '.join(missing)} in {lib.root}")
+    return EXIT_OK
+
+
+def _trash(lib: Library, args: argparse.Namespace) -> int:
+    """List the trash, restore from it or empty it."""
+    if args.action == "trash":
+        for t in lib.trash():
+            print(f"{t.session_id}  {t.start_utc:%Y-%m-%d %H:%M}  {t.patient_id}  "
+                  f"removed {t.trashed_utc:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+        return EXIT_OK
+    if args.action == "empty-trash":
+        print(f"{lib.purge_trash(0.0)} session(s) deleted", file=sys.stderr)
+        return EXIT_OK
+    inside = {t.session_id for t in lib.trash()}
+    missing = [sid for sid in args.ids if sid not in inside]
+    lib.restore([sid for sid in args.ids if sid in inside])
+    if missing:
+        raise CliError(f"library restore: no session {', '.join(missing)} in the trash")
     return EXIT_OK
