@@ -12,7 +12,7 @@ from holdtrack.dashboard.history import history_section
 from holdtrack.dashboard.humane import duration_text, progress_display
 from holdtrack.dashboard.period_pages import clinic_export, period_section
 from holdtrack.dashboard.plain import plain
-from holdtrack.dashboard.record_fixes import person_fixes, trash_section
+from holdtrack.dashboard.record_fixes import offer_undo, person_fixes, trash_section
 from holdtrack.dashboard.settings_page import settings_editor
 from holdtrack.dashboard.state import audit_once, clinic_mode, clinic_settings
 from holdtrack.dashboard.views import (
@@ -24,6 +24,7 @@ from holdtrack.dashboard.views import (
 )
 from holdtrack.library import Prescription
 from holdtrack.library.clinic_settings import now_in
+from holdtrack.library.names import is_demo
 from holdtrack.library.scoped import ScopedLibrary
 
 
@@ -61,9 +62,28 @@ def clinic_view(lib: ScopedLibrary) -> None:
         f"Days and weeks in {settings.zone()} time. Select a person's row to open their progress."
     )
     clinic_export(lib)
+    demo_controls(lib)
     trash_section(lib, settings.zone())
     if not clinic_mode():  # in a clinic, the administrator sets these for everyone
         settings_editor(settings)
+
+
+def demo_controls(lib: ScopedLibrary) -> None:
+    """The demo clinic's made-up people (ids demo-...) go with one click, to the trash; a small
+    library is told how to get a demo clinic."""
+    demo = [p for p in lib.patients() if is_demo(p)]
+    if not demo:
+        if len(lib.patients()) <= 3 and not clinic_mode():
+            st.caption("To see a clinic of a dozen made-up people over six weeks, start the "
+                       "dashboard with `holdtrack dashboard --demo`.")  # fmt: skip
+        return
+    if st.button(f"Remove the {len(demo)} demo people", key="remove_demo"):
+        ids = [s.id for p in demo for s in lib.sessions(p)]
+        for p in demo:
+            lib.remove_person(p)
+        audit_once("remove demo people", None, f"{len(demo)} people, {len(ids)} sessions")
+        offer_undo(f"The {len(demo)} demo people", demo[0], ids)
+        st.rerun()
 
 
 def clickable_table(

@@ -1,4 +1,4 @@
-"""The library's index in SQLite: sessions, their analyses and holds, prescriptions.
+"""The library's index in SQLite: sessions, their analyses and holds, prescriptions, trash.
 
 Kept behind this one class so another database can serve a clinic network later. WAL mode and a
 busy timeout let several processes import at once; every change is one transaction, so a
@@ -63,8 +63,9 @@ CREATE TABLE IF NOT EXISTS trash (
     trashed_utc TEXT NOT NULL
 );
 """
-# A session in the trash is kept whole (file, analysis, holds) but no read shows it.
-_SHOWN = "s.id NOT IN (SELECT session_id FROM trash)"
+# A session in the trash is kept whole (file, analysis, holds) but no read or fix touches it.
+_IN_VIEW = "id NOT IN (SELECT session_id FROM trash)"
+_SHOWN = f"s.{_IN_VIEW}"
 # 2: adherence judged per person at query time from the holds table; 3: a failed analysis is
 # kept with its reason. The analyses and holds tables are a cache, rebuilt on an upgrade.
 SCHEMA_VERSION = 3
@@ -185,7 +186,7 @@ class SessionIndex:
         start_utc: datetime | None = None,
     ) -> bool:
         """Change who a session belongs to, its body site ("" clears it) or its start time;
-        False when there is no such session."""
+        False when there is no such session (or it is in the trash)."""
         changes: dict[str, Any] = {}
         if patient_id is not None:
             changes["patient_id"] = patient_id
@@ -198,22 +199,28 @@ class SessionIndex:
         sets = ", ".join(f"{k} = ?" for k in changes)
         with self.transaction() as db:
             cur = db.execute(
-                f"UPDATE sessions SET {sets} WHERE id = ?", [*changes.values(), session_id]
+                f"UPDATE sessions SET {sets} WHERE id = ? AND {_IN_VIEW}",
+                [*changes.values(), session_id],
             )
         return cur.rowcount == 1
 
     def merge_people(self, source: str, into: str) -> int:
-        """Every session of ``source`` becomes ``into``'s; ``into``'s prescription stays (or
-        ``source``'s moves over when ``into`` had none). The sessions moved."""
+        """Every session of ``source`` not in the trash becomes ``into``'s; ``into``'s
+        prescription stays (or ``source``'s is copied over when ``into`` had none). ``source``'s
+        own goes unless sessions of theirs wait in the trash. The sessions moved."""
         with self.transaction() as db:
             moved = db.execute(
-                "UPDATE sessions SET patient_id = ? WHERE patient_id = ?", (into, source)
+                f"UPDATE sessions SET patient_id = ? WHERE patient_id = ? AND {_IN_VIEW}",
+                (into, source),
             ).rowcount
             db.execute(
-                "UPDATE OR IGNORE prescriptions SET patient_id = ? WHERE patient_id = ?",
+                "INSERT OR IGNORE INTO prescriptions SELECT ?, routines_per_week_min, "
+                "routines_per_week_max, routine_min, hold_target_s FROM prescriptions "
+                "WHERE patient_id = ?",
                 (into, source),
             )
-            db.execute("DELETE FROM prescriptions WHERE patient_id = ?", (source,))
+            if not db.execute("SELECT 1 FROM sessions WHERE patient_id = ?", (source,)).fetchone():
+                db.execute("DELETE FROM prescriptions WHERE patient_id = ?", (source,))
         return int(moved)
 
     def set_prescription(self, patient_id: str, rx: Prescription) -> None:

@@ -252,6 +252,14 @@ class Library:
         """Bring sessions back from the trash; how many came back."""
         return restore_sessions(self.index, session_ids)
 
+    def restore_session(self, session_id: str) -> bool:
+        """Bring one session back from the trash; False when it is not there."""
+        return self.restore([session_id]) == 1
+
+    def restore_person(self, patient_id: str) -> int:
+        """Bring back everything of a person in the trash (whenever removed); how many."""
+        return self.restore([t.session_id for t in self.trash(patient_id)])
+
     def purge_trash(self, older_than_s: float = TRASH_KEEP_S) -> int:
         """Delete for good, files too, what was removed more than ``older_than_s`` ago."""
         names = purge(self.index, older_than_s)
@@ -261,12 +269,13 @@ class Library:
 
     def correct(self, session_id: str, **changes: Any) -> bool:
         """Fix a session's record: ``patient_id``, ``body_site`` or ``start_utc`` (see
-        :meth:`SessionIndex.correct`). The analysis stays; adherence follows the new person's
-        target at once."""
+        :meth:`SessionIndex.correct`; not one in the trash). The analysis stays; adherence
+        follows the new person's target at once."""
         return self.index.correct(session_id, **changes)
 
     def merge_people(self, source: str, into: str) -> int:
-        """Two ids of one person become one: ``source``'s sessions move to ``into``."""
+        """Two ids of one person become one: ``source``'s sessions (not those in the trash)
+        move to ``into``."""
         if source == into:
             return 0
         return self.index.merge_people(source, into)

@@ -83,3 +83,11 @@ def file_part_name(part: str) -> str | None:
         return None
     whole = file_part(name, max_chars=10 * FILE_PART_CHARS)
     return name if whole == part and len(whole) <= FILE_PART_CHARS else None
+
+
+DEMO_PREFIX = "demo-"  # the made-up people of a demo clinic (``holdtrack dashboard --demo``)
+
+
+def is_demo(patient_id: str) -> bool:
+    """Whether a person is one of a demo clinic's made-up people."""
+    return patient_id.startswith(DEMO_PREFIX)
