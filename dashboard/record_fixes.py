@@ -1,6 +1,6 @@
 """Fixing the record from the pages: a session's person, body site and start time; merging two
-ids of one person; removing a person. Each change asks for confirmation and is written to the
-audit log in clinic mode."""
+ids of one person; removing a person (to the trash, with Undo) and restoring from the trash.
+Each change asks for confirmation and is written to the audit log in clinic mode."""
 
 from __future__ import annotations
 
@@ -79,6 +79,9 @@ def undo_notice(lib: ScopedLibrary) -> None:
     if pending is None:
         return
     what, patient, ids = pending
+    if not {t.session_id for t in lib.trash()} & set(ids):  # restored or purged since
+        st.session_state.pop("undo")
+        return
     c1, c2, c3 = st.columns([6, 1, 1])
     c1.info(f"{plain(what)} moved to the trash; it is deleted for good after 30 days.")
     if c2.button("Undo", key="undo_removal"):
@@ -92,22 +95,43 @@ def undo_notice(lib: ScopedLibrary) -> None:
         st.rerun()
 
 
-def trash_section(lib: ScopedLibrary, zone: tzinfo) -> None:
-    """What is in the trash, person by person, each with a way back."""
+def trash_section(lib: ScopedLibrary, zone: tzinfo | None = None) -> None:
+    """What is in the trash, one line per removal (a person's sessions, or one session), each
+    with a way back; times in ``zone`` (the clinic's when not given)."""
+    zone = zone or clinic_settings().zone()
     found = lib.trash()
     with st.expander(f"Trash ({len(found)} session{'s' * (len(found) != 1)})"):
         if not found:
             st.caption("Nothing is in the trash. Removed people and sessions wait here 30 days.")
-        by_person: dict[str, list[Trashed]] = {}
-        for t in found:
-            by_person.setdefault(t.patient_id, []).append(t)
-        for i, (patient, items) in enumerate(sorted(by_person.items())):
+        for i, items in enumerate(removals(found)):
+            patient = items[0].patient_id
             c1, c2 = st.columns([5, 1])
-            starts = ", ".join(when_text(t.start_utc, zone) for t in items[:3])
-            more = f" and {len(items) - 3} more" if len(items) > 3 else ""
-            c1.write(f"{plain(patient)}: {len(items)} session(s) ({starts}{more}), removed "
-                     f"{when_text(items[0].trashed_utc, zone)}")  # fmt: skip
+            c1.write(removal_text(items, zone))
             if c2.button("Restore", key=f"restore_{i}"):
                 n = lib.restore([t.session_id for t in items])
                 audit_once("restore from trash", patient, f"{n} sessions")
+                st.session_state["open_patient"] = patient
                 st.rerun()
+
+
+def removals(found: list[Trashed]) -> list[list[Trashed]]:
+    """The trash as removals (what went at one moment, for one person), most recent first, so
+    a person comes back whole and a session removed alone comes back alone."""
+    by_removal: dict[tuple[str, datetime], list[Trashed]] = {}
+    for t in found:
+        by_removal.setdefault((t.patient_id, t.trashed_utc), []).append(t)
+    return sorted(by_removal.values(), key=lambda items: items[0].trashed_utc, reverse=True)
+
+
+def removal_text(items: list[Trashed], zone: tzinfo) -> str:
+    """One removal in words: whose, which sessions (their starts), when it was removed."""
+    first = items[0]
+    if len(items) == 1:
+        site = f" ({first.body_site})" if first.body_site else ""
+        what = f"the session of {when_text(first.start_utc, zone)}{site}"
+    else:
+        starts = sorted((t.start_utc for t in items), reverse=True)
+        shown = ", ".join(when_text(t, zone) for t in starts[:3])
+        more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+        what = f"{len(items)} sessions ({shown}{more})"
+    return plain(f"{first.patient_id}: {what}, removed {when_text(first.trashed_utc, zone)}")

@@ -91,15 +91,25 @@ class ScopedLibrary:
         self._check(patient_id)
         return self.lib.remove_person(patient_id)
 
-    def trash(self) -> list[Trashed]:
-        """What this reader's people have in the trash."""
-        found = self.lib.trash()
+    def trash(self, patient_id: str | None = None) -> list[Trashed]:
+        """What this reader's people (or this one of them) have in the trash."""
+        found = self.lib.trash(patient_id)
         return [t for t in found if self.allowed is None or t.patient_id in self.allowed]
 
     def restore(self, session_ids: list[str]) -> int:
         """Bring this reader's sessions back from the trash (others' are left as they are)."""
         mine = {t.session_id for t in self.trash()}
         return self.lib.restore([s for s in session_ids if s in mine])
+
+    def restore_session(self, session_id: str) -> bool:
+        """Bring one of this reader's sessions back; False when it is not in the trash or not
+        theirs (the same answer, so others' trash stays unseen)."""
+        return self.restore([session_id]) == 1
+
+    def restore_person(self, patient_id: str) -> int:
+        """Bring back everything of one of this reader's people in the trash; how many."""
+        self._check(patient_id)
+        return self.lib.restore_person(patient_id)
 
     def import_file(self, path: Any, *, patient_id: str | None = None, **kw: Any) -> ImportResult:
         """Import a file for one of this reader's people (any person in local mode)."""

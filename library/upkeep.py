@@ -3,7 +3,8 @@
 ``check`` only reads; ``repair`` mends: it forgets sessions whose file is gone, sets aside
 (never deletes) files that changed or that no session names, indexes such a file again when its
 own metadata says who it belongs to, analyses what has no analysis, and removes staging files
-whose writer is gone.
+whose writer is gone. Sessions in the trash are left alone: their files are indexed, and
+whether they are whole is checked if they are restored.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def _reindex(lib: Library, path: Path) -> str:
     when it started; else set it aside."""
     if path.suffix.lower() not in SUFFIXES:
         return f"set aside {_set_aside(lib, path)}: not a session file"
+    if file_sha256(path)[:16] in {t.session_id for t in lib.trash()}:  # importing would undo
+        return f"set aside {_set_aside(lib, path)}: the same session is in the trash"
     named = stored_identity(path.name)
     try:
         meta = read_session(path).meta

@@ -3,14 +3,17 @@ remove a person; what was stored, and in clinic mode the audit log and the thera
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from streamlit.testing.v1 import AppTest
 from test_dashboard_clinic import APP, EVIL, clinic_root, logged_in  # noqa: F401 (fixture)
 
+from holdtrack.dashboard.record_fixes import removal_text, removals
 from holdtrack.library import Library, import_sample_set
 from holdtrack.library.accounts import Accounts
+from holdtrack.library.trash import Trashed
 from holdtrack.library.upkeep import check
 
 
@@ -74,6 +77,36 @@ def test_two_ids_are_merged_and_a_person_removed_from_the_person_page(tmp_path, 
     assert not at.exception and lib.patients() == ["anna", "carla"] and lib.trash() == []
 
 
+def test_a_removed_session_is_undone_and_the_trash_gives_back_one_removal_at_a_time(
+    tmp_path, monkeypatch
+):
+    at, lib = _local(tmp_path, monkeypatch, "session", "anna")
+    sid = at.session_state["session_id"]
+    anna = {s.id for s in lib.sessions("anna")}
+    at.checkbox(key="remove_sure").check().run()
+    at.button(key="remove_session").click().run()
+    assert not at.exception and sid not in {s.id for s in lib.sessions()}
+    assert any("moved to the trash" in i.value for i in at.info)
+    at.button(key="undo_removal").click().run()
+    assert not at.exception and {s.id for s in lib.sessions("anna")} == anna
+    # A session again, then the whole person: two removals in the trash, newest first.
+    sid = at.session_state["session_id"]
+    at.checkbox(key="remove_sure").check().run()
+    at.button(key="remove_session").click().run()
+    at.sidebar.radio(key="view").set_value("Person").run()
+    at.text_input(key="remove_person_id").input("anna").run()
+    at.button(key="remove_person_go").click().run()
+    at.sidebar.radio(key="view").set_value("Clinic").run()
+    assert not at.exception and "anna" not in lib.patients()
+    lines = [m.value for m in at.markdown if m.value.startswith("anna: ")]
+    assert len(lines) == 2 and all("the session of" in line for line in lines)
+    at.button(key="restore_0").click().run()  # the person, without the session removed alone
+    assert not at.exception and {s.id for s in lib.sessions("anna")} == anna - {sid}
+    assert not any("moved to the trash" in i.value for i in at.info)  # nothing left to undo
+    at.button(key="restore_0").click().run()
+    assert {s.id for s in lib.sessions("anna")} == anna and lib.trash() == []
+
+
 def test_in_a_clinic_record_fixes_are_audited_and_stay_within_the_therapists_people(clinic_root):  # noqa: F811
     at = logged_in("tess")
     at.sidebar.selectbox(key="patient").set_value("anna").run()
@@ -88,3 +121,19 @@ def test_in_a_clinic_record_fixes_are_audited_and_stay_within_the_therapists_peo
     entry = next(e for e in log if e["action"] == "correct session")
     assert entry["actor"] == "tess" and entry["patient_id"] == "anna"
     assert sid in str(entry["detail"]) and "site hip" in str(entry["detail"])
+
+
+def test_a_removal_is_told_in_the_clinics_local_time():
+    removed = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    items = [Trashed(f"s{d}", "a*b", "calf", datetime(2026, 11, d, 7, 30, tzinfo=UTC), removed)
+             for d in range(1, 6)]  # fmt: skip
+    zone = ZoneInfo("Europe/Berlin")
+    assert removal_text(items[:1], zone) == (
+        r"a\*b: the session of 2026-11-01 08:30 (calf), removed 2026-12-01 10:00"
+    )
+    assert removal_text(items, zone) == (
+        r"a\*b: 5 sessions (2026-11-05 08:30, 2026-11-04 08:30, 2026-11-03 08:30 and 2 more), "
+        "removed 2026-12-01 10:00"
+    )
+    later = Trashed("s9", "a*b", None, removed, removed + timedelta(hours=1))
+    assert [len(r) for r in removals([*items, later])] == [1, 5]  # newest removal first
