@@ -14,6 +14,7 @@ import streamlit as st
 from holdtrack.dashboard import clinic
 from holdtrack.dashboard.live import live_view
 from holdtrack.dashboard.people import clinic_view, person_view
+from holdtrack.dashboard.period_pages import report_view
 from holdtrack.dashboard.record_fixes import undo_notice
 from holdtrack.dashboard.replay import replay_view
 from holdtrack.dashboard.sessions import session_view
@@ -33,6 +34,7 @@ DATA_VIEWS: dict[str, Callable[[ScopedLibrary], None]] = {
     "Person": person_view,
     "Session": session_view,
     "Replay": replay_view,
+    "Report": report_view,
 }
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from holdtrack.analysis.text import clock_text
 from holdtrack.dashboard.history import history_section
 from holdtrack.dashboard.humane import duration_text, progress_display
-from holdtrack.dashboard.period_pages import clinic_export, period_section
+from holdtrack.dashboard.period_pages import clinic_export, open_report_button
 from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.record_fixes import offer_undo, person_fixes, trash_section
 from holdtrack.dashboard.settings_page import settings_editor
@@ -151,7 +151,7 @@ def person_view(lib: ScopedLibrary) -> None:
     listing = session_list(sessions, zone)
     clickable_table(listing, "person_sessions", [s.id for s in sessions], "session_id", "Session")
     st.caption("Select a session's row to open it.")
-    period_section(lib, patient)
+    open_report_button()
     person_fixes(lib, patient)
 
 

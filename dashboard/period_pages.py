@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import streamlit as st
 
-from holdtrack.dashboard.period_report import period_report_html, period_report_pdf
+from holdtrack.dashboard.period_report import period_report_html, period_report_pdf, report_tables
+from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.state import audit_once, clinic_settings
 from holdtrack.library.clinic_settings import local_day, now_in
 from holdtrack.library.period import PeriodSummary, period_default, period_row, period_summary
@@ -36,16 +37,39 @@ def summary_for(lib: ScopedLibrary, patient: str, first: date, last: date) -> Pe
     return period_summary(patient, sessions, rx, first, last, gaps, settings)
 
 
-def period_section(lib: ScopedLibrary, patient: str) -> None:
-    """Download the period report (PDF or HTML) for this person."""
-    st.subheader("Period report")
+def report_view(lib: ScopedLibrary) -> None:
+    """The period report page: a person's figures for a range of days, as filed, and the
+    downloads."""
+    patient = st.session_state.get("patient")
+    if patient is None:
+        st.info("No people yet.")
+        return
+    st.header(f"Period report: {plain(patient)}")
+    audit_once("view period report", patient)
     period = _range("period_person")
     if period is None:
         return
+    rx = lib.prescription(patient)
+    summary = period_summary(patient, lib.sessions(patient), rx, *period, None, clinic_settings())
+    period_downloads(lib, patient, period)
+    for title, rows in report_tables(summary):
+        st.subheader(title)
+        table = pd.DataFrame(rows or [("-", "")], columns=["what", "value"])
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def open_report_button() -> None:
+    """From a person's page to their period report."""
+    st.button("Open the period report", key="open_report",
+              on_click=lambda: st.session_state.update(view="Report"))  # fmt: skip
+
+
+def period_downloads(lib: ScopedLibrary, patient: str, period: tuple[date, date]) -> None:
+    """Download the period report (PDF or HTML), made on click (each reads the period's
+    analyses), not on every look at the page."""
     name = f"period_{patient}_{period[0]:%Y%m%d}-{period[1]:%Y%m%d}"
     what = f"{period[0]}..{period[1]}"
 
-    # Made on click (each reads the period's analyses), not on every look at the page.
     def pdf() -> bytes:
         return period_report_pdf(summary_for(lib, patient, *period), datetime.now(UTC))
 
@@ -61,12 +85,6 @@ def period_section(lib: ScopedLibrary, patient: str) -> None:
         "Download period report (HTML)", page, file_name=f"{name}.html", mime="text/html",
         key="period_html", on_click=lambda: audit_once("export period report", patient, what),
     )  # fmt: skip
-    rx = lib.prescription(patient)
-    counts = period_summary(patient, lib.sessions(patient), rx, *period, None, clinic_settings())
-    st.caption(
-        f"{counts.days_with_data} days with data of {counts.days}; "
-        f"{counts.holds_at_target} of {counts.holds} holds reached the target."
-    )
 
 
 def clinic_export(lib: ScopedLibrary) -> None:

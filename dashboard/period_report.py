@@ -60,6 +60,15 @@ def _notable(p: PeriodSummary) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
+def report_tables(p: PeriodSummary) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The report's sections: title and (what, value) rows; the page, PDF and HTML show these."""
+    return [
+        ("Adherence", report_lines(p)),
+        ("Hold time per body site", _sites(p)),
+        ("Notable sessions", _notable(p)),
+    ]
+
+
 def period_report_pdf(p: PeriodSummary, generated: datetime) -> bytes:
     """The report as PDF bytes."""
     pdf = FPDF(format="A4")
@@ -80,11 +89,7 @@ def period_report_pdf(p: PeriodSummary, generated: datetime) -> bytes:
     pdf.set_font(family, size=9)
     pdf.cell(0, 6, text(f"holdtrack, made {_when(p, generated)} ({p.zone_name} time)"),
              new_x="LMARGIN", new_y="NEXT")  # fmt: skip
-    for title, rows in (
-        ("Adherence", report_lines(p)),
-        ("Hold time per body site", _sites(p)),
-        ("Notable sessions", _notable(p)),
-    ):
+    for title, rows in report_tables(p):
         pdf.ln(4)
         pdf.set_font(family, size=13)
         pdf.cell(0, 8, text(title), new_x="LMARGIN", new_y="NEXT")
@@ -114,7 +119,6 @@ def period_report_html(p: PeriodSummary, generated: datetime) -> str:
         "color:#555}td,th{padding:.2em 0}</style></head><body>"
         f"<h1>Period report: {e(p.patient_id)}</h1>"
         f"<p>holdtrack, made {e(_when(p, generated))} ({e(p.zone_name)} time)</p>"
-        f"<h2>Adherence</h2>{table(report_lines(p))}"
-        f"<h2>Hold time per body site</h2>{table(_sites(p))}"
-        f"<h2>Notable sessions</h2>{table(_notable(p))}</body></html>"
+        + "".join(f"<h2>{e(title)}</h2>{table(rows)}" for title, rows in report_tables(p))
+        + "</body></html>"
     )

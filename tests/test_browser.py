@@ -6,6 +6,7 @@ Screenshots go to ``screenshots/`` at the project root.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,6 +136,7 @@ def test_every_page_opens_by_its_address(dashboard_url: str):
             ("person", "carla", page.get_by_role("heading", name="Progress: carla")),
             ("session", "ben", page.get_by_text("holds reached 90 s").first),
             ("replay", "anna", page.get_by_text("Hold timer")),
+            ("report", "ben", page.get_by_role("heading", name="Period report: ben")),
             ("live", None, page.get_by_role("heading", name="Live")),
         ]:
             address = f"{dashboard_url}/?view={view}" + (f"&person={person}" if person else "")
@@ -148,8 +150,8 @@ def test_every_page_opens_by_its_address(dashboard_url: str):
 
 
 def test_the_period_report_downloads_as_a_pdf_with_the_persons_days(served, tmp_path):
-    """From ben's page, the last 30 days' report: a real PDF naming him, with his days with
-    data as the library counts them."""
+    """From ben's page to his report page (its own address), the last 30 days' report: a real
+    PDF naming him, with his days with data as the library counts them."""
     import io
     from datetime import UTC, datetime, timedelta
 
@@ -164,6 +166,8 @@ def test_the_period_report_downloads_as_a_pdf_with_the_persons_days(served, tmp_
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.goto(f"{served[0]}/?view=person&person=ben")
+        page.get_by_role("button", name="Open the period report").click()
+        expect(page).to_have_url(re.compile(r"view=report&person=ben"), timeout=60_000)
         button = page.get_by_role("button", name="Download period report (PDF)")
         expect(button).to_be_visible(timeout=60_000)
         with page.expect_download(timeout=60_000) as info:

@@ -94,3 +94,25 @@ def test_the_clinic_exports_one_row_per_person_when_asked(library: Library, monk
     lines = text.strip().splitlines()
     assert lines[0].startswith("person,first day,last day,days with data")
     assert sorted(line.split(",")[0] for line in lines[1:]) == library.patients()
+
+
+def test_the_report_page_shows_the_figures_it_files(library: Library, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("HOLDTRACK_LIBRARY", str(library.root))
+    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=60)
+    at.run()
+    at.sidebar.selectbox(key="patient").set_value("anna")
+    at.sidebar.radio(key="view").set_value("Person").run()
+    at.button(key="open_report").click().run()
+    assert not at.exception and at.session_state["view"] == "Report"
+    assert at.header[0].value == "Period report: anna"
+    first, last = at.date_input(key="period_person").value
+    rows = library.sessions("anna")
+    p = period_summary("anna", rows, library.prescription("anna"), first, last)
+    shown = dict(at.dataframe[0].value.itertuples(index=False, name=None))
+    assert shown["Days with data"] == f"{p.days_with_data} of 30 (monitoring band {p.band})"
+    assert shown["Holds reaching the target"].startswith(f"{p.holds_at_target} of {p.holds} ")
+    assert p.holds == sum(len(library.analysis(r.id)["holds"]) for r in rows)
+    assert len(at.get("download_button")) == 2
