@@ -130,9 +130,23 @@ def test_the_administrator_manages_therapists_and_reads_the_audit(clinic_root: P
     from holdtrack.library.accounts import Accounts
 
     assert Accounts(clinic_root).therapist_of("tomas") == "tina"
+    at.sidebar.radio(key="view").set_value("Clinic settings").run()
+    at.selectbox(key="settings_zone").set_value("Europe/Lisbon")
+    at.number_input(key="settings_days").set_value(5)
+    press(at, "Save settings")
+    from holdtrack.library.clinic_settings import read_settings
+
+    assert (read_settings(clinic_root).time_zone, read_settings(clinic_root).no_data_days) == (
+        "Europe/Lisbon", 5,
+    )  # fmt: skip
+    tess = logged_in("tess")  # a therapist sees the clinic's zone, and cannot change it
+    assert any("Europe/Lisbon time" in c.value for c in tess.caption)
+    assert not [n for n in tess.number_input if n.key == "settings_days"]
     at.sidebar.radio(key="view").set_value("Audit log").run()
     log = at.dataframe[0].value
-    assert {"login", "view progress", "add therapist", "reassign"} <= set(log["action"])
+    assert {"login", "view progress", "add therapist", "reassign", "change clinic settings"} <= set(
+        log["action"]
+    )
 
 
 def test_a_login_ends_after_30_idle_minutes(clinic_root: Path):
