@@ -99,6 +99,7 @@ def calendar_chart(cal: pd.DataFrame) -> go.Figure:
         go.Heatmap(
             z=grid.to_numpy(dtype=float), x=[f"{w:%d %b}" for w in weeks], y=WEEKDAYS,
             text=hover, hoverinfo="text", colorscale="Greens", zmin=0, xgap=3, ygap=3,
+            zmax=max(float(np.nanmax(grid.to_numpy(dtype=float), initial=0.0)), 1.0),
             colorbar={"title": "adherent min"},
         )
     )  # fmt: skip
@@ -110,15 +111,14 @@ def calendar_chart(cal: pd.DataFrame) -> go.Figure:
 
 
 def site_chart(weeks: pd.DataFrame) -> go.Figure:
-    """Hold minutes per body site, week by week: one line per site."""
+    """Hold minutes per body site, week by week: one bar per week, stacked by site (a week
+    without a site shows none of it, rather than a line drawn across it)."""
     fig = go.Figure()
     for site, part in weeks.groupby("body site"):
-        fig.add_trace(
-            go.Scatter(x=part["week"], y=part["hold minutes"], mode="lines+markers", name=site)
-        )
+        fig.add_trace(go.Bar(x=part["week"], y=part["hold minutes"], name=site))
     fig.update_layout(
         height=280, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="hold minutes",
-        xaxis_title="week of", legend_title="body site",
+        xaxis_title="week of", legend_title="body site", barmode="stack",
     )  # fmt: skip
     return fig
 

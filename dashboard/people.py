@@ -94,12 +94,14 @@ def clickable_table(
     view: str,
     column_config: dict[str, Any] | None = None,
 ) -> None:
-    """A table whose selected row opens ``values[row]`` (as ``state_key``) in ``view``."""
+    """A table whose selected row opens ``values[row]`` (as ``state_key``) in ``view``; up to
+    25 rows show without scrolling."""
     st.dataframe(
         table,
         hide_index=True,
         column_config=column_config,
         width="stretch",
+        height=(min(len(table), 25) + 1) * 35 + 3,
         key=key,
         on_select=lambda: open_selected(key, values, state_key, view),
         selection_mode="single-row",
