@@ -11,10 +11,9 @@ from holdtrack.analysis.text import clock_text
 from holdtrack.dashboard.history import history_section
 from holdtrack.dashboard.humane import duration_text, progress_display
 from holdtrack.dashboard.period_pages import clinic_export, open_report_button
-from holdtrack.dashboard.plain import plain
 from holdtrack.dashboard.record_fixes import offer_undo, person_fixes, trash_section
 from holdtrack.dashboard.settings_page import settings_editor
-from holdtrack.dashboard.state import audit_once, clinic_mode, clinic_settings
+from holdtrack.dashboard.state import audit_once, clinic_mode, clinic_settings, opened_person
 from holdtrack.dashboard.views import (
     SPARK_WEEKS,
     clinic_table,
@@ -118,12 +117,9 @@ def open_selected(table_key: str, values: list[str], state_key: str, view: str) 
 
 def person_view(lib: ScopedLibrary) -> None:
     """One person's history over a range of days, against their prescription."""
-    patient = st.session_state.get("patient")
+    patient = opened_person("Progress", "view progress")
     if patient is None:
-        st.info("No people yet.")
         return
-    st.header(f"Progress: {plain(patient)}")
-    audit_once("view progress", patient)
     every = lib.sessions(patient)
     if not every:
         st.info("No sessions for this person.")

@@ -9,8 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from holdtrack.dashboard.period_report import period_report_html, period_report_pdf, report_tables
-from holdtrack.dashboard.plain import plain
-from holdtrack.dashboard.state import audit_once, clinic_settings
+from holdtrack.dashboard.state import audit_once, clinic_settings, opened_person
 from holdtrack.library.clinic_settings import local_day, now_in
 from holdtrack.library.period import PeriodSummary, period_default, period_row, period_summary
 from holdtrack.library.scoped import ScopedLibrary
@@ -40,12 +39,9 @@ def summary_for(lib: ScopedLibrary, patient: str, first: date, last: date) -> Pe
 def report_view(lib: ScopedLibrary) -> None:
     """The period report page: a person's figures for a range of days, as filed, and the
     downloads."""
-    patient = st.session_state.get("patient")
+    patient = opened_person("Period report", "view period report")
     if patient is None:
-        st.info("No people yet.")
         return
-    st.header(f"Period report: {plain(patient)}")
-    audit_once("view period report", patient)
     period = _range("period_person")
     if period is None:
         return

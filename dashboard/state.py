@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from holdtrack.dashboard.plain import plain
 from holdtrack.library import Library, default_library_dir, import_sample_set
 from holdtrack.library.accounts import Accounts
 from holdtrack.library.accounts_model import User
@@ -71,6 +72,18 @@ def audit_once(action: str, patient_id: str | None, detail: str = "") -> None:
         return
     st.session_state["_last_audit"] = key
     open_accounts(library_root()).audit(user.username, action, patient_id, detail)
+
+
+def opened_person(title: str, action: str) -> str | None:
+    """The person a page is about, with the page's heading (``title`` and their name) and its
+    audit entry; None, said on the page, when there is nobody yet."""
+    patient = st.session_state.get("patient")
+    if patient is None:
+        st.info("No people yet.")
+        return None
+    st.header(f"{title}: {plain(patient)}")
+    audit_once(action, patient)
+    return str(patient)
 
 
 def clinic_settings() -> ClinicSettings:
