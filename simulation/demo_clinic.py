@@ -55,16 +55,20 @@ def _week_plan(pattern: str, week: int, weeks: int, rng: np.random.Generator) ->
     if pattern == "fading":
         n = int(rng.integers(3, 5) * (1.0 - 0.8 * late) + 0.5)
         return ["good_holder" if rng.random() > late else "mixed" for _ in range(n)]
-    if pattern == "rolling":
-        return ["roller" if rng.random() < 0.8 else "mixed" for _ in range(rng.integers(2, 4))]
+    if pattern == "rolling":  # rolling throughout, and only rolling lately (the clinic flags it)
+        recent = week >= weeks - 2
+        return [
+            "roller" if rng.random() < 0.8 or recent else "mixed" for _ in range(rng.integers(2, 4))
+        ]
     if pattern == "mixed":
         return [str(rng.choice(["mixed", "good_holder"])) for _ in range(rng.integers(2, 4))]
     return ["good_holder"] * int(rng.integers(3, 5))  # adherent, and lapsed before the lapse
 
 
 def demo_plan(people: int, weeks: int, now: datetime, seed: int) -> list[Planned]:
-    """Every demo session, oldest first: person ``i`` follows ``PATTERNS[i % 5]``."""
-    rng = np.random.default_rng(seed)
+    """Every demo session, oldest first: person ``i`` follows ``PATTERNS[i % 5]``. The day of
+    ``now`` is in the draw, so a rebuild another day is new sessions, not removed ones restored."""
+    rng = np.random.default_rng([seed, now.astimezone(UTC).toordinal()])
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
                                                            microsecond=0)  # fmt: skip
     plan = []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from holdtrack.commands.dashboard import build_demo
 from holdtrack.dashboard.views import clinic_table
 from holdtrack.library import Library, SessionRow
 from holdtrack.library.names import is_demo
@@ -73,6 +74,28 @@ def test_the_same_seed_makes_the_same_clinic():
     assert a == b and a != demo_plan(12, 6, NOW, 8)
     assert len({p.patient_id for p in a}) == 12
     assert {p.sensor_kind for p in a} == {"imu", "accel", "force", "pressure"}
+
+
+def _session_ids(root: Path, now: datetime, seed: int) -> list[str]:
+    """The session ids of a one-person, one-week demo built into a new library at ``root``."""
+    lib = Library(root)
+    build_demo_clinic(lib, people=1, weeks=1, now=now, seed=seed)
+    return sorted(s.id for s in lib.sessions())
+
+
+def test_the_same_seed_and_day_make_the_same_sessions_and_another_day_new_ones(tmp_path):
+    first = _session_ids(tmp_path / "a", NOW, 5)
+    assert first and first == _session_ids(tmp_path / "b", NOW, 5)
+    # a demo rebuilt after a removal is new sessions, not last week's restored from the trash
+    assert not set(first) & set(_session_ids(tmp_path / "c", NOW + timedelta(days=7), 5))
+
+
+def test_the_dashboard_builds_no_second_demo_clinic(demo, capsys):
+    lib, _, _ = demo
+    before = sorted(s.id for s in lib.sessions())
+    build_demo(lib)
+    assert sorted(s.id for s in lib.sessions()) == before
+    assert "building the demo clinic" not in capsys.readouterr().err
 
 
 def test_the_demo_people_are_removed_in_one_click_and_can_come_back(demo, monkeypatch):
