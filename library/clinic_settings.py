@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from holdtrack.library.store import remove_quietly
+from holdtrack.sensing.session.atomic import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +85,8 @@ def read_settings(root: Path) -> ClinicSettings:
 
 def write_settings(root: Path, settings: ClinicSettings) -> None:
     """Save the clinic's settings, replacing the file whole."""
-    path = Path(root) / SETTINGS_FILE
-    tmp = path.with_name(f".{SETTINGS_FILE}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(asdict(settings), indent=1), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        remove_quietly(tmp)
+    text = json.dumps(asdict(settings), indent=1)
+    atomic_write(Path(root) / SETTINGS_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def now_in(zone: tzinfo) -> datetime:
