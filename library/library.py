@@ -233,9 +233,7 @@ class Library:
 
     def remove(self, session_id: str) -> bool:
         """Put a session in the trash (undone by :meth:`restore`, deleted with its file after
-        30 days); False when there is no such session."""
-        if not self.index.sessions(session_id=session_id):
-            return False
+        30 days); False when there is no such session (or it is in the trash already)."""
         return trash_sessions(self.index, [session_id]) == 1
 
     def remove_person(self, patient_id: str) -> int:
