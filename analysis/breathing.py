@@ -13,12 +13,13 @@ simulated holds with known rates:
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from holdtrack.analysis.clean import FRAME_S
-from holdtrack.analysis.filters import butterworth, filtfilt, running_median, welch
+from holdtrack.analysis.filters import butterworth, filtfilt, median, running_median, welch
 
 MIN_SECONDS = 20.0  # fewer than ~2 slow breaths cannot give a rate
 BAND_HZ = (0.07, 0.7)
@@ -85,18 +86,17 @@ def _peak_rate(
 ) -> tuple[float | None, dict[str, Any]]:
     """Spectral-peak rate of a cleaned breathing signal, if the peak is clear enough."""
     # Large transients (micro-adjustments) would dominate the spectrum: clip them.
-    mad = float(np.median(np.abs(y))) * 1.4826 + 1e-12
+    mad = float(median(np.abs(y))) * 1.4826 + 1e-12
     y = np.clip(y, -4 * mad, 4 * mad)
     nper = int(min(len(y), 60 * fs))
     f, p = welch(y, fs, nper, nper * 3 // 4, max(4096, nper))
     if method == "load":
         p = p * f
-    band = (f >= RATE_HZ[0]) & (f <= RATE_HZ[1])
-    if not band.any():
+    band, ref = _bins(len(f), float(f[1] - f[0]))
+    if len(band) == 0:
         return None, {"reason": "no band"}
-    i = int(np.flatnonzero(band)[np.argmax(p[band])])
-    ref = (f >= 0.05) & (f <= 1.0)
-    ratio = float(p[i] / (np.median(p[ref]) + 1e-30))
+    i = int(band[np.argmax(p[band])])
+    ratio = float(p[i] / (median(p[ref]) + 1e-30))
     if ratio < min_ratio:
         return None, {"reason": "no clear peak", "peak_ratio": ratio}
     # Parabolic interpolation of the peak on a log scale.
@@ -107,3 +107,14 @@ def _peak_rate(
         if den != 0:
             fi = f[i] + 0.5 * (a - c) / den * (f[1] - f[0])
     return float(fi * 60.0), {"peak_ratio": ratio}
+
+
+@cache
+def _bins(n_bins: int, step_hz: float) -> tuple[np.ndarray, slice]:
+    """Indices of the rate band and the slice of the reference band (0.05 to 1 Hz) among
+    ``n_bins`` spectrum bins ``step_hz`` apart; the same for every hold of a session."""
+    f = np.arange(n_bins) * step_hz
+    band = np.flatnonzero((f >= RATE_HZ[0]) & (f <= RATE_HZ[1]))
+    ref = np.flatnonzero((f >= 0.05) & (f <= 1.0))
+    band.flags.writeable = False
+    return band, slice(int(ref[0]), int(ref[-1]) + 1) if len(ref) else slice(0, 0)

@@ -35,13 +35,11 @@ def timestamps_clean(time_s: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
     new_group[1:] = t[1:] != t[:-1]
+    n_dup = int(n - np.count_nonzero(new_group))
+    if n_dup == 0:
+        return t.copy(), {"sample_period_s": median_of_many(np.diff(t)), "duplicates": 0}
     starts = np.flatnonzero(new_group)
     sizes = np.diff(np.append(starts, n))
-    n_dup = int(n - len(starts))
-    if n_dup == 0:
-        dt = np.diff(t)
-        period = float(np.median(dt)) if len(dt) else float("nan")
-        return t.copy(), {"sample_period_s": period, "duplicates": 0}
     group_t = t[starts]
     span = np.diff(group_t)
     # Nominal period: per-sample share of the typical interval between packets.
@@ -64,6 +62,20 @@ def timestamps_clean(time_s: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     return out, {"sample_period_s": period, "duplicates": n_dup}
 
 
+def median_of_many(x: np.ndarray) -> float:
+    """``np.median`` of a 1-D array (NaN when empty or when any value is NaN). Sample spacings
+    are mostly one value: when a sample's median is also the middle of the whole array, two
+    counts prove it, which is much cheaper than partitioning hundreds of thousands of values."""
+    n = len(x)
+    if n == 0 or np.isnan(x).any():
+        return float("nan")
+    guess = float(np.median(x[:: max(n // 1024, 1)]))
+    below, upto = np.count_nonzero(x < guess), np.count_nonzero(x <= guess)
+    if below <= (n - 1) // 2 and n // 2 < upto:  # both middle values are the guess
+        return guess
+    return float(np.median(x))
+
+
 def frames_make(
     time_s: np.ndarray, values: np.ndarray | Sequence[np.ndarray], frame_s: float = FRAME_S
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
@@ -77,19 +89,23 @@ def frames_make(
     t = np.asarray(time_s, dtype=np.float64)
     columns = _columns_of(values)
     t0 = float(t[0])
-    idx = np.floor((t - t0) / frame_s).astype(np.int64)
+    idx = t - t0
+    idx /= frame_s
+    idx = np.floor(idx, out=idx).astype(np.int64)
     n_frames = int(idx[-1]) + 1
     count = np.bincount(idx, minlength=n_frames)
-    sums = np.stack([np.bincount(idx, weights=c, minlength=n_frames) for c in columns], axis=1)
+    out = np.empty((n_frames, len(columns)))
+    for i, c in enumerate(columns):
+        out[:, i] = np.bincount(idx, weights=c, minlength=n_frames)
     del idx
     have = count > 0
-    out = np.full_like(sums, np.nan)
-    out[have] = sums[have] / count[have, None]
+    np.divide(out, count[:, None], out=out, where=have[:, None])
     centres = t0 + (np.arange(n_frames) + 0.5) * frame_s
     # Interpolate every empty frame; only long empty runs count as gaps.
     if not have.all():
+        empty, kept = np.flatnonzero(~have), np.flatnonzero(have)
         for c in range(out.shape[1]):
-            out[~have, c] = np.interp(centres[~have], centres[have], out[have, c])
+            out[empty, c] = np.interp(centres[empty], centres[kept], out[kept, c])
     gap = np.zeros(n_frames, dtype=bool)
     gaps_s: list[tuple[float, float]] = []
     empty_runs = runs_find(~have)
@@ -117,39 +133,59 @@ def runs_find(mask: np.ndarray) -> list[tuple[int, int]]:
     m = np.asarray(mask, dtype=bool)
     if not m.any():
         return []
-    d = np.diff(np.concatenate([[0], m.view(np.int8), [0]]))
-    starts = np.flatnonzero(d == 1)
-    ends = np.flatnonzero(d == -1)
-    return list(zip(starts.tolist(), ends.tolist()))
+    bounds = (np.flatnonzero(m[1:] != m[:-1]) + 1).tolist()  # where a run starts or ends
+    if m[0]:
+        bounds.insert(0, 0)
+    if m[-1]:
+        bounds.append(len(m))
+    return list(zip(bounds[0::2], bounds[1::2]))
 
 
 def moving_mean(x: np.ndarray, n: int) -> np.ndarray:
-    """Centred moving average over n frames along axis 0 (edges use the available frames)."""
+    """Centred moving average over n frames along axis 0 (edges use the available frames).
+
+    Frames whose window lies inside the signal take slices of the running sum; only the
+    edge frames index it, so long signals cost little more than the sum itself."""
     x = np.asarray(x, dtype=np.float64)
     if n <= 1:
         return x.copy()
-    c = np.cumsum(np.concatenate([np.zeros((1,) + x.shape[1:]), x]), axis=0)
     m = len(x)
-    i = np.arange(m)
-    lo = np.clip(i - n // 2, 0, m)
-    hi = np.clip(i - n // 2 + n, 0, m)
-    cnt = (hi - lo).reshape((-1,) + (1,) * (x.ndim - 1))
-    return (c[hi] - c[lo]) / cnt
+    c = np.empty((m + 1,) + x.shape[1:])
+    c[0] = 0.0
+    np.cumsum(x, axis=0, out=c[1:])
+    half = n // 2
+    first = min(half, m)  # frames [first, last) have whole windows
+    last = max(m - n + half + 1, first)
+    out = np.empty_like(x)
+    inner = out[first:last]
+    np.subtract(c[first - half + n : last - half + n], c[first - half : last - half], out=inner)
+    inner /= n
+    shape = (-1,) + (1,) * (x.ndim - 1)
+    if m >= n:  # edge windows are cut on one side only: [0, i + n - half) or [i - half, m)
+        out[:first] = (c[n - half : n] - c[0]) / np.arange(n - half, n).reshape(shape)
+        lo = np.arange(last - half, m - half)
+        out[last:] = (c[m] - c[last - half : m - half]) / (m - lo).reshape(shape)
+        return out
+    i = np.concatenate((np.arange(first), np.arange(last, m)))
+    lo = np.maximum(i - half, 0)
+    hi = np.minimum(i - half + n, m)
+    out[i] = (c[hi] - c[lo]) / (hi - lo).reshape(shape)
+    return out
 
 
 def _window_extreme(x: np.ndarray, n: int, take: np.ufunc) -> np.ndarray:
     """``take`` (np.maximum or np.minimum) over the forward window [i, i + n) of each frame
-    along axis 0, in linear time (van Herk / Gil-Werman); windows are cut at the end."""
+    along axis 0; windows are cut at the end. Spans double (1, 2, 4, ...) up to n and two
+    overlapping spans cover each window: a few whole-array passes, which run in SIMD."""
     m = len(x)
     n = max(min(int(n), m), 1)
-    pad_value = -np.inf if take is np.maximum else np.inf
-    blocks = -(-(m + n) // n)
-    xp = np.full((blocks * n,) + x.shape[1:], pad_value)
-    xp[:m] = x
-    shaped = xp.reshape((blocks, n) + x.shape[1:])
-    prefix = take.accumulate(shaped, axis=1).reshape(xp.shape)
-    suffix = take.accumulate(shaped[:, ::-1], axis=1)[:, ::-1].reshape(xp.shape)
-    return take(suffix[:m], prefix[n - 1 : n - 1 + m])
+    cur = np.full((m + n - 1,) + x.shape[1:], -np.inf if take is np.maximum else np.inf)
+    cur[:m] = x
+    span = 1  # cur[i] is the extreme over [i, i + span)
+    while 2 * span <= n:
+        cur = take(cur[:-span], cur[span:])
+        span *= 2
+    return take(cur[:m], cur[n - span : n - span + m])
 
 
 def window_range(x: np.ndarray, n: int) -> np.ndarray:

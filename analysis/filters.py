@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 DECAY_TOLERANCE = 1e-18  # the impulse response is run out until it falls this far
 MAX_KEPT_RESPONSES = 64  # frequency responses kept per design (one per transform length)
+BLOCK_MAX_WIDTH = 256  # running medians up to this wide use block pairs (work grows with width)
+CHUNK_WINDOWS = 8192  # block pairs answer about this many windows at a time
+BYTES_ONES = np.uint64(0x0101010101010101)  # a one in each byte of a 64-bit word
+BYTES_HIGH = np.uint64(0x8080808080808080)  # the top bit of each byte
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,21 +86,27 @@ def filtfilt(design: Butterworth, x: np.ndarray) -> np.ndarray:
     if len(x) <= pad:
         raise ValueError(f"filtering needs more than {pad} frames, not {len(x)}")
     rows = x.reshape(len(x), -1).T  # one row per channel: transforms run along rows
-    ext = np.concatenate(
+    ext = np.concatenate(  # odd extension at each end
         [2 * rows[:, :1] - rows[:, pad:0:-1], rows, 2 * rows[:, -1:] - rows[:, -2 : -pad - 2 : -1]],
         axis=1,
     )
+    frame_major = not ext.flags.c_contiguous  # x holds each frame's channels side by side
     nfft = fast_length(ext.shape[1] + design.decay_frames)
     h, dc = design.response(nfft), design.dc_gain
-    y = _one_pass(ext, h, nfft, dc)
-    y = _one_pass(y[:, ::-1], h, nfft, dc)[:, ::-1]
-    return y[:, pad:-pad].T.reshape(x.shape)
+    y = _one_pass(np.ascontiguousarray(ext), h, nfft, dc, overwrite=True)  # rows: faster
+    y = _one_pass(y[:, ::-1], h, nfft, dc)[:, ::-1][:, pad:-pad].T
+    if frame_major:  # frame by frame in memory (last first), as transforms of x's layout
+        y = np.ascontiguousarray(y[::-1])[::-1]  # give it: later sums over frames agree
+    return y.reshape(x.shape)
 
 
-def _one_pass(x: np.ndarray, h: np.ndarray, nfft: int, dc: float) -> np.ndarray:
-    """One causal pass along rows, started in the steady state of each row's first value."""
-    x0 = x[:, :1]
-    spectrum = np.fft.rfft(x - x0, nfft)
+def _one_pass(
+    x: np.ndarray, h: np.ndarray, nfft: int, dc: float, overwrite: bool = False
+) -> np.ndarray:
+    """One causal pass along rows, started in the steady state of each row's first value
+    (``overwrite``: ``x`` is scratch, and is shifted in place rather than copied)."""
+    x0 = x[:, :1].copy() if overwrite else x[:, :1]  # a view keeps the layout of x - x0
+    spectrum = np.fft.rfft(np.subtract(x, x0, out=x if overwrite else None), nfft)
     spectrum *= h
     y = np.fft.irfft(spectrum, nfft)[:, : x.shape[1]]
     if dc:
@@ -120,11 +130,12 @@ def fast_length(n: int) -> int:
 
 
 @cache
-def _hann(n: int) -> np.ndarray:
-    """Periodic Hann window of ``n`` frames (as ``scipy.signal.get_window("hann", n)``)."""
+def _hann(n: int) -> tuple[np.ndarray, float]:
+    """Periodic Hann window of ``n`` frames (as ``scipy.signal.get_window("hann", n)``) and
+    its energy (the sum of its squares)."""
     w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
     w.flags.writeable = False
-    return w
+    return w, float(w @ w)
 
 
 def welch(
@@ -132,11 +143,19 @@ def welch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-sided power spectral density of a 1-D signal by Welch's method (Hann window, each
     segment's mean removed, segments averaged), as ``scipy.signal.welch``; (Hz, density)."""
-    win = _hann(nperseg)
-    segments = sliding_window_view(np.asarray(y, dtype=np.float64), nperseg)[:: nperseg - noverlap]
-    segments = segments - segments.mean(axis=1, keepdims=True)
-    spec = np.fft.rfft(segments * win, nfft, axis=1)
-    p = (spec.real**2 + spec.imag**2).mean(axis=0) / (fs_hz * float(win @ win))
+    win, energy = _hann(nperseg)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    if not 0 < nperseg <= len(y):
+        raise ValueError(f"segments of {nperseg} frames do not fit a signal of {len(y)}")
+    step, size = nperseg - noverlap, y.itemsize
+    shape = ((len(y) - nperseg) // step + 1, nperseg)
+    segments = as_strided(y, shape, (step * size, size), writeable=False)  # views, no copies
+    # Sums divided by counts are what .mean() computes, without its overhead per call.
+    segments = segments - np.add.reduce(segments, axis=1, keepdims=True) / nperseg
+    spec = np.fft.rfft(segments * win, nfft, axis=1).view(np.float64)  # re, im, re, ...
+    spec *= spec  # squares in place: faster than the strided .real and .imag
+    p = np.add.reduce(spec[:, 0::2] + spec[:, 1::2], axis=0) / len(spec)
+    p /= fs_hz * energy
     p[1 : None if nfft % 2 else -1] *= 2
     return np.arange(nfft // 2 + 1) * (fs_hz / nfft), p
 
@@ -145,27 +164,132 @@ def running_median(x: np.ndarray, width: int) -> np.ndarray:
     """Median over ``width`` frames around each frame along axis 0, edges held (what
     ``scipy.ndimage.median_filter`` gives per channel with ``mode="nearest"``).
 
-    Exact, in O(n log n) time and O(n) memory: the windows are answered together by a
-    wavelet matrix over the ranks of the values, not by sorting each window.
+    Exact, in O(n log width) time and O(n) memory: each window lies in two consecutive
+    blocks of ``width`` frames, so it is a set of bits over the pair's sorted values and its
+    median one of them. Windows longer than ``BLOCK_MAX_WIDTH`` use a wavelet matrix instead.
     """
     x = np.asarray(x, dtype=np.float64)
     rows = x.reshape(len(x), -1).T  # one row per channel
     n = rows.shape[1]
+    if n == 0 or len(rows) == 0:
+        return x.copy()
     width = max(int(width), 1)
     before = width // 2
     padded = np.concatenate(
         [np.repeat(rows[:, :1], before, 1), rows, np.repeat(rows[:, -1:], width - 1 - before, 1)],
         axis=1,
     )
+    if width > BLOCK_MAX_WIDTH:
+        out = _median_by_ranks(padded, n, width, before)
+    else:
+        out = _kth_in_block_pairs(padded, n, width, before)
+    return out.T.reshape(x.shape)
+
+
+def _kth_in_block_pairs(padded: np.ndarray, n: int, width: int, k: int) -> np.ndarray:
+    """The ``k``-th smallest (from 0) of the windows [s, s + width), s < n, of each row.
+
+    Window s = j * width + t holds block j from t on and block j + 1 before t, so the
+    windows are answered pair of blocks by pair (a few thousand windows at a time, which
+    keeps the memory to the signal's and the work in cache).
+    """
+    c, w = len(padded), width
+    per_row = -(-n // w) + 1  # blocks per row: each window's two, the last only in part
+    blocks = np.empty((c, per_row * w))
+    blocks[:, : padded.shape[1]] = padded
+    blocks[:, padded.shape[1] :] = padded[:, -1:]  # never inside a window
+    blocks = blocks.reshape(c * per_row, w)
+    pairs = np.concatenate([blocks[:-1], blocks[1:]], axis=1)  # pairs across rows go unused
+    kth = np.empty(c * per_row * w)
+    step = max(CHUNK_WINDOWS // w, 1)
+    for first in range(0, len(pairs), step):
+        chunk = pairs[first : first + step]
+        kth[first * w : (first + len(chunk)) * w] = _kth_in_pairs(chunk, k)
+    return kth.reshape(c, per_row * w)[:, :n]
+
+
+def _kth_in_pairs(pairs: np.ndarray, k: int) -> np.ndarray:
+    """The ``k``-th smallest of the windows [t, t + w), t < w, of each row of 2 w values.
+
+    Over a row's sorted values the answer has k members below it and at most w others, so
+    it lies in places [k, k + w]: each window's members there as bits (the first half's
+    ORed from the end, the second half's from the start) and its count of members below k
+    find it, for every window at once.
+    """
+    w = pairs.shape[1] // 2
+    order = np.argsort(pairs, axis=1)  # ties in any order: their values are equal
+    at = np.arange(0, pairs.size, 2 * w)[:, None] + order  # flat index of each place
+    low = np.zeros(pairs.size, dtype=np.int32)
+    low[at[:, :k]] = 1
+    low = low.reshape(pairs.shape)
+    n_low = np.cumsum(low[:, w - 1 :: -1], axis=1)[:, ::-1]  # first half's members below k
+    n_low[:, 1:] += np.cumsum(low[:, w : 2 * w - 1], axis=1)  # and the second half's
+    word, bit = _place_bits(w + 1)
+    onehot = np.zeros((int(word[-1]) + 1, pairs.size), dtype=np.uint64)  # one array per word
+    onehot[word, at[:, k : k + w + 1]] = bit
+    onehot = onehot.reshape(-1, *pairs.shape)
+    member = np.bitwise_or.accumulate(onehot[:, :, w - 1 :: -1], axis=2)[:, :, ::-1]
+    member[:, :, 1:] |= np.bitwise_or.accumulate(onehot[:, :, w : 2 * w - 1], axis=2)
+    picked = k + _nth_set_bit(member.reshape(len(member), -1), k - n_low.reshape(-1))
+    s = np.arange(len(picked)) // w * (2 * w)  # each window's row, as a flat offset
+    return pairs.reshape(-1)[s + order.reshape(-1)[s + picked]]
+
+
+@cache
+def _place_bits(places: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each place in a sorted order of ``places`` values: its uint64 word and bit."""
+    at = np.arange(places)
+    word, bit = at >> 6, np.left_shift(np.uint64(1), (at & 63).astype(np.uint64))
+    word.flags.writeable = bit.flags.writeable = False
+    return word, bit
+
+
+def _nth_set_bit(masks: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Position of the ``k``-th set bit (from 0, one k per set) of each bit set, given as
+    rows of uint64 words (lowest bits first, one row per word); each set has enough bits.
+
+    Word by word, then inside the word by bytes counted all at once in the word itself."""
+    value, k_in, pos = masks[0], np.asarray(k, dtype=np.int64), np.zeros(len(masks[0]), np.int64)
+    for i in range(1, len(masks)):
+        count = np.bitwise_count(value)
+        past = k_in >= count  # the k-th set bit lies beyond this word
+        value = np.where(past, masks[i], value)
+        k_in = k_in - count * past
+        pos += 64 * past
+    # Bytes of ``upto`` hold the bits set up to the end of each byte (at most 64 each).
+    octets = np.ascontiguousarray(value, dtype="<u8").view(np.uint8)  # lowest byte first
+    upto = np.bitwise_count(octets).view("<u8") * BYTES_ONES
+    target = k_in.astype(np.uint64) * BYTES_ONES  # k in each byte, below 64
+    shift = 8 * np.bitwise_count(((target | BYTES_HIGH) - upto) & BYTES_HIGH)  # bytes before
+    before = ((upto << np.uint64(8)) >> shift) & np.uint64(255)
+    octet = (value >> shift) & np.uint64(255)
+    return pos + shift.astype(np.int64) + _octet_bits()[octet, k_in - before.astype(np.int64)]
+
+
+@cache
+def _octet_bits() -> np.ndarray:
+    """Table [octet, i]: the position of the i-th set bit (from 0) of an 8-bit value."""
+    bits = (np.arange(256)[:, None] >> np.arange(8)) & 1
+    table = np.zeros((256, 8), dtype=np.int64)
+    rows, cols = np.nonzero(bits)
+    table[rows, (np.cumsum(bits, axis=1) - 1)[rows, cols]] = cols
+    table.flags.writeable = False
+    return table
+
+
+def _median_by_ranks(padded: np.ndarray, n: int, width: int, k: int) -> np.ndarray:
+    """The ``k``-th smallest of the windows [s, s + width), s < n, of each row, by a wavelet
+    matrix over the values' ranks in their row (memory O(n) whatever the width)."""
     m = padded.shape[1]
-    dtype = np.int32 if len(rows) * m < 2**31 - 1 else np.int64
+    c = len(padded)
+    dtype = np.int32 if c * m < 2**31 - 1 else np.int64
     order = np.argsort(padded, axis=1).astype(dtype)  # ties in any order: their values are equal
     ranks = np.empty_like(order)  # each channel's values as their ranks in that channel
     np.put_along_axis(ranks, order, np.arange(m, dtype=dtype)[None, :], axis=1)
-    starts = (np.arange(n, dtype=dtype) + np.arange(len(rows), dtype=dtype)[:, None] * m).ravel()
-    kth = _kth_in_windows(ranks.ravel(), m, starts, width, before).reshape(len(rows), n)
+    starts = (np.arange(n, dtype=dtype) + np.arange(c, dtype=dtype)[:, None] * m).ravel()
+    kth = _kth_in_windows(ranks.ravel(), m, starts, width, k).reshape(c, n)
     picked = np.take_along_axis(order, kth, axis=1)
-    return np.take_along_axis(padded, picked, axis=1).T.reshape(x.shape)
+    return np.take_along_axis(padded, picked, axis=1)
 
 
 def _kth_in_windows(
@@ -191,3 +315,15 @@ def _kth_in_windows(
         bounds = np.where(right, bounds - z + zeros_before[-1], z)
         rank |= right.astype(dtype) << dtype(bit)
     return rank
+
+
+def median(a: np.ndarray) -> float:
+    """Median of a 1-D array, as ``np.median`` gives it (NaN if any value is), by one
+    partition: np.median's own checks cost more than the work on a hold's arrays."""
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    part = np.partition(a, [(n - 1) // 2, n // 2, n - 1])  # the largest last: NaN if any
+    if np.isnan(part[-1]):
+        return float("nan")
+    return float(part[n // 2] if n % 2 else (part[n // 2 - 1] + part[n // 2]) / 2)

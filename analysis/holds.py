@@ -10,7 +10,7 @@ import numpy as np
 from holdtrack.analysis.breathing import breathing_rate
 from holdtrack.analysis.clean import FRAME_S, runs_find
 from holdtrack.analysis.features import Features
-from holdtrack.analysis.filters import butterworth, filtfilt
+from holdtrack.analysis.filters import butterworth, filtfilt, median
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S, MIN_HOLD_S
 from holdtrack.analysis.states import HOLD
 
@@ -81,7 +81,8 @@ EDGE_GUARD_S = 1.0  # a burst this close to a hold's edge belongs to the move be
 
 
 def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
-    """Measures of unsteadiness over hold frames [a, b).
+    """Measures of unsteadiness over hold frames [a, b), each only when the kind weighs it
+    (``moves_per_min`` and the count ``n_moves`` always):
 
     - ``moves_per_min``: net displacement of the small moves inside the hold, per minute (mm
       of contact travel for IMUs, fraction of the load for load sensors);
@@ -91,21 +92,29 @@ def steadiness_parts(feat: Features, a: int, b: int) -> dict[str, float]:
     ok = ~feat.gap[a:b]
     minutes = max((b - a) * FRAME_S / 60.0, 1e-9)
     bursts, moves = small_moves(feat, a, b, ok)
+    parts: dict[str, float] = {"moves_per_min": float(moves / minutes), "n_moves": bursts}
+    bands = {"wander": SLOW_CUTOFF_HZ, "tremble": tuple(feat.params.tremble_band_hz)}
+    weighed = [name for name, _, _ in feat.params.steadiness_parts if name in bands]
     path = feat.path[a:b]
     if len(path) <= MIN_PARTS_FRAMES:
-        return {"moves_per_min": moves / minutes, "wander": 0.0, "tremble": 0.0, "n_moves": bursts}
-    i = np.arange(len(path))
-    coef = np.polyfit(i, path, 1)
-    detrended = path - (np.outer(i, coef[0]) + coef[1])
-    fs = 1 / FRAME_S
-    slow = filtfilt(butterworth(2, SLOW_CUTOFF_HZ, fs), detrended)
-    fast = filtfilt(butterworth(2, tuple(feat.params.tremble_band_hz), fs), detrended)
-    return {
-        "moves_per_min": float(moves / minutes),
-        "wander": float(np.sqrt((slow**2).sum(axis=1).mean())),
-        "tremble": float(np.sqrt((fast**2).sum(axis=1).mean())),
-        "n_moves": bursts,
-    }
+        return {**parts, **dict.fromkeys(weighed, 0.0)}
+    if not weighed:
+        return parts
+    detrended = _detrend(path)
+    for name in weighed:
+        y = filtfilt(butterworth(2, bands[name], 1 / FRAME_S), detrended)
+        parts[name] = float(np.sqrt((y**2).sum(axis=1).mean()))
+    return parts
+
+
+def _detrend(path: np.ndarray) -> np.ndarray:
+    """Each column of ``path`` less its least-squares line (the normal equations about the
+    middle frame: what ``np.polyfit(i, path, 1)`` fits, without its costly solver)."""
+    centred = np.arange(len(path)) - (len(path) - 1) / 2.0
+    slope = (centred @ path) / (centred @ centred)
+    out = path - (np.ones(len(path)) @ path) / len(path)  # less the mean
+    out -= np.outer(centred, slope)
+    return out
 
 
 def small_moves(feat: Features, a: int, b: int, ok: np.ndarray) -> tuple[int, float]:
@@ -117,7 +126,7 @@ def small_moves(feat: Features, a: int, b: int, ok: np.ndarray) -> tuple[int, fl
     if feat.speed is not None:
         speed = feat.speed[a:b]
         floor = feat.params.micro_speed_mm_s or 0.0
-        level = float(np.median(speed[ok])) if ok.any() else 0.0
+        level = median(speed[ok]) if ok.any() else 0.0
         moving = (speed > max(floor, MICRO_OVER_BREATHING * level)) & ok
     else:
         moving = (feat.motion[a:b] > feat.params.motion_on) & ok
