@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S, least_covering, moving_mean, window_range
+from holdtrack.analysis.clean import FRAME_S, least_covering, moving_mean, runs_find, window_range
 from holdtrack.analysis.kinds import (
     BALL_RADIUS_MM,
+    SETTLED_FLANK_S,
+    SETTLED_GAP_S,
     STEP_FLANK_S,
     STEP_GAP_S,
     KindParams,
@@ -47,6 +49,7 @@ CARRIED_LIN_ACC_MS2 = 0.8  # linear acceleration (RMS over 1 s) of a ball in the
 CARRIED_RMS_FRAMES = 10
 CARRIED_SHARE_FRAMES = 20  # over 2 s, ...
 CARRIED_MIN_SHARE = 0.3  # ... more than 30 % of the frames above it
+GAP_TILT_FRAMES = 5  # IMUs: the gravity direction either side of a gap, mean over 0.5 s
 # Net displacement of a load sensor: flanks of 2 spans, medians so breathing peaks do not count.
 LOAD_FLANK_SPANS = 2
 
@@ -67,6 +70,7 @@ class Features:
     load_rel: np.ndarray | None  # load / loaded level (force, pressure), else None
     step: np.ndarray | None = None  # IMUs: the contact's step to a new spot per frame, mm
     speed: np.ndarray | None = None  # IMUs: the contact's speed over about a second, mm/s
+    settled_step: np.ndarray | None = None  # IMUs: step between settled levels (8 s means), mm
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -153,18 +157,41 @@ def contact_step(path_mm: np.ndarray, flank_s: float, gap_s: float) -> np.ndarra
     mean over ``flank_s`` before it, leaving ``gap_s`` out on each side: a move to a new spot.
 
     Averaging over the flanks leaves breathing out, so a step of a few millimetres shows.
+    Frames without whole flanks (the session's ends) read 0.
     """
+    k, g = _flank_frames(flank_s, gap_s)
     n = len(path_mm)
-    k = max(int(round(flank_s / FRAME_S)), 1)
-    g = int(round(gap_s / FRAME_S))
+    out = np.zeros(n)
+    m = n - 2 * (g + k) + 1  # frames with whole flanks: g + k to n - g - k
+    if m <= 0:
+        return out
     c = np.concatenate([np.zeros((1, path_mm.shape[1])), np.cumsum(path_mm, axis=0)])
-    i = np.arange(n)
-    lo_a, lo_b = np.clip(i - g - k, 0, n), np.clip(i - g, 0, n)
-    hi_a, hi_b = np.clip(i + g, 0, n), np.clip(i + g + k, 0, n)
-    ok = (lo_b - lo_a == k) & (hi_b - hi_a == k)  # whole flanks only: none at the ends
-    before = (c[lo_b] - c[lo_a]) / np.maximum(lo_b - lo_a, 1)[:, None]
-    after = (c[hi_b] - c[hi_a]) / np.maximum(hi_b - hi_a, 1)[:, None]
-    return np.where(ok, np.linalg.norm(after - before, axis=1), 0.0)
+    diff = (c[2 * g + 2 * k :] - c[2 * g + k : n - k + 1]) - (c[k : k + m] - c[:m])
+    out[g + k : g + k + m] = np.sqrt((diff**2).sum(axis=1)) / k
+    return out
+
+
+def _flank_frames(flank_s: float, gap_s: float) -> tuple[int, int]:
+    """Frames in a flank (at least one) and in the gap left out beside the move."""
+    return max(int(round(flank_s / FRAME_S)), 1), int(round(gap_s / FRAME_S))
+
+
+def still_step(
+    path_mm: np.ndarray, motion: np.ndarray, still_mm: float, flank_s: float, gap_s: float
+) -> np.ndarray:
+    """:func:`contact_step` where both flanks are a still ball (``motion`` under ``still_mm``),
+    else 0: beside rolling, the flanks' means differ whether or not the ball found a new spot."""
+    step = contact_step(path_mm, flank_s, gap_s)
+    k, g = _flank_frames(flank_s, gap_s)
+    n = len(path_mm)
+    m = n - 2 * (g + k) + 1
+    if m <= 0:
+        return step
+    moving = np.concatenate([[0], np.cumsum(motion > still_mm)])
+    before = moving[k : k + m] - moving[:m]
+    after = moving[2 * g + 2 * k :] - moving[2 * g + k : n - k + 1]
+    step[g + k : g + k + m] *= (before == 0) & (after == 0)
+    return step
 
 
 def contact_speed(path_mm: np.ndarray) -> np.ndarray:
@@ -173,11 +200,26 @@ def contact_speed(path_mm: np.ndarray) -> np.ndarray:
     return moving_mean(d, max(int(round(SPEED_SMOOTH_S / FRAME_S)), 1))
 
 
-def _rotation_path(gyro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Contact path (mm, integrated rotation times the radius) and body channels (deg/s)."""
-    w = gyro - np.median(gyro, axis=0)
-    path = np.cumsum(w, axis=0) * (FRAME_S * BALL_RADIUS_MM)
-    return path, np.degrees(w)
+def _rotation_path(
+    gyro: np.ndarray, u: np.ndarray, gap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Contact path (mm, integrated rotation times the radius) and body channels (deg/s).
+
+    Rates filled in across a data gap are not integrated: the ball's turn over the gap is read
+    from the gravity direction either side instead (all of it but the turn about vertical).
+    """
+    w = gyro - np.median(gyro[~gap] if (~gap).any() else gyro, axis=0)
+    w[gap] = 0.0
+    inc = w * (FRAME_S * BALL_RADIUS_MM)
+    n = len(u)
+    for a, b in runs_find(gap):
+        if a == 0 or b >= n:
+            continue
+        before = u[max(a - GAP_TILT_FRAMES, 0) : a].mean(axis=0)
+        after = u[b : b + GAP_TILT_FRAMES].mean(axis=0)
+        # A turn by the rotation vector r moves gravity, in the ball's frame, by -r x u.
+        inc[b] += np.cross(after - before, (after + before) / 2) * BALL_RADIUS_MM
+    return np.cumsum(inc, axis=0), np.degrees(w)
 
 
 def features_imu(
@@ -193,12 +235,13 @@ def features_imu(
     u = acc / np.maximum(amag, 1e-9)[:, None]
     if params.has_gyro:
         assert gyro is not None
-        path, body_src = _rotation_path(gyro)
+        path, body_src = _rotation_path(gyro, u, gap)
     else:
         path, body_src = u * BALL_RADIUS_MM, np.degrees(u)
     assert params.travel_window_s is not None
     motion = contact_travel(path, params.travel_window_s)
-    step = contact_step(path, STEP_FLANK_S, STEP_GAP_S)
+    step = still_step(path, motion, params.motion_on, STEP_FLANK_S, STEP_GAP_S)
+    settled_step = still_step(path, motion, params.motion_on, SETTLED_FLANK_S, SETTLED_GAP_S)
     speed = contact_speed(path)
     carried = carried_flags(acc) if params.detects_carried else np.zeros(len(t), dtype=bool)
     key = params.body_noise_key or ""
@@ -218,6 +261,7 @@ def features_imu(
         load_rel=None,
         step=step,
         speed=speed,
+        settled_step=settled_step,
         info={"samples_noise": noise},
     )
 

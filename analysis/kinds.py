@@ -57,6 +57,9 @@ class KindParams:
     # Reposition: a short move that displaces the ball this much (else a micro-adjustment).
     reposition_min_mm: float | None
     reposition_min_load_dip: float | None  # fraction of the held load
+    # IMUs: also a reposition where the settled levels either side of a move (8 s means of a
+    # still ball) differ by this much: long means leave most of deep breathing out.
+    settled_step_min_mm: float | None
     micro_speed_mm_s: float | None  # IMUs: a small move inside a hold is faster than this
     # Hold edges: moved to where the position leaves the hold's range (plus this margin).
     refine_edges: bool
@@ -128,6 +131,9 @@ TRAVEL_WINDOW_S = 6.0
 STEP_FLANK_S = 4.0
 STEP_GAP_S = 1.5
 STEP_RUN_S = STEP_FLANK_S + STEP_GAP_S
+SETTLED_FLANK_S = 8.0
+SETTLED_GAP_S = 2.0
+SETTLED_STEP_MIN_MM = {"imu": 9.5, "accel": 6.5}
 # Load sensors: rolling swings the load by tens of percent, breathing by a few; a 3 s moving
 # standard deviation tells them apart and stays local. A reposition eases the load by > 24 %.
 # Hold edges: IMU edges are traced back to where the rise out of the hold's range began; beside
@@ -148,6 +154,7 @@ KINDS: dict[str, KindParams] = {
         travel_window_s=TRAVEL_WINDOW_S,
         reposition_min_mm=9.0,
         reposition_min_load_dip=None,
+        settled_step_min_mm=SETTLED_STEP_MIN_MM["imu"],
         micro_speed_mm_s=2.8,
         refine_edges=True,
         edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,
@@ -181,6 +188,7 @@ KINDS: dict[str, KindParams] = {
         travel_window_s=TRAVEL_WINDOW_S,
         reposition_min_mm=6.5,
         reposition_min_load_dip=None,
+        settled_step_min_mm=SETTLED_STEP_MIN_MM["accel"],
         micro_speed_mm_s=1.7,
         refine_edges=True,
         edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,
@@ -214,6 +222,7 @@ KINDS: dict[str, KindParams] = {
         travel_window_s=None,
         reposition_min_mm=None,
         reposition_min_load_dip=0.24,
+        settled_step_min_mm=None,
         micro_speed_mm_s=None,
         refine_edges=True,
         edge_search_s=3.0,

@@ -70,8 +70,19 @@ def label_moves(runs: list[Run], feat: Features, fps: float) -> None:
         if move_frames(feat, r) > longest:
             r.label = Label.ROLLING
             continue
-        big = feat.net_change(r.a, r.b) >= feat.params.reposition_min
-        r.label = Label.REPOSITION if big else Label.MICRO
+        r.label = Label.REPOSITION if displaces(feat, r) else Label.MICRO
+
+
+def displaces(feat: Features, r: Run) -> bool:
+    """Whether move run r takes the ball to a new spot: its net displacement reaches the kind's
+    ``reposition_min``, or (IMUs) the settled levels either side differ by
+    ``settled_step_min_mm``."""
+    p = feat.params
+    if feat.net_change(r.a, r.b) >= p.reposition_min:
+        return True
+    if feat.settled_step is None or p.settled_step_min_mm is None or r.b <= r.a:
+        return False
+    return float(feat.settled_step[r.a : r.b].max()) >= p.settled_step_min_mm
 
 
 def move_frames(feat: Features, r: Run) -> int:

@@ -15,6 +15,7 @@ from holdtrack.analysis.features import (
     contact_travel,
     features_imu,
     features_load,
+    still_step,
 )
 from holdtrack.analysis.kinds import (
     BALL_RADIUS_MM,
@@ -154,6 +155,40 @@ def test_contact_step_reads_a_10_mm_move_through_deep_breathing():
     step = contact_step(_contact(x), STEP_FLANK_S, STEP_GAP_S)
     assert step[295:305].max() == pytest.approx(10.0, abs=0.8)
     assert step[:200].max() < 2.0  # breathing alone: flank means barely differ
+
+
+def test_still_step_is_zero_where_a_flank_is_not_still():
+    x = np.where(_t(60) >= 30, 10.0, 0.0)
+    motion = np.zeros(len(x))
+    step = still_step(_contact(x), motion, TRAVEL_ON_MM, STEP_FLANK_S, STEP_GAP_S)
+    assert step[300] == pytest.approx(10.0)
+    motion[340:360] = 2 * TRAVEL_ON_MM  # rolling 4 to 6 s after the step: in its after-flank
+    step = still_step(_contact(x), motion, TRAVEL_ON_MM, STEP_FLANK_S, STEP_GAP_S)
+    assert step[300] == 0.0
+    assert step[285] == pytest.approx(10.0)  # this frame's after-flank ends before the rolling
+
+
+def _gap_turn(turn_deg: float, filled_rate_dps: float) -> Features:
+    """A still ball that turns ``turn_deg`` about x during a 3 s data gap, whose frames carry
+    interpolated samples: the tilt moves linearly, the rate reads ``filled_rate_dps``."""
+    t = _t(40)
+    gap = (t >= 20) & (t < 23)
+    a = np.radians(np.interp(t, [20, 23], [0.0, turn_deg]))
+    acc = np.stack([np.zeros_like(a), G_MS2 * np.sin(a), G_MS2 * np.cos(a)], axis=1)
+    gyro = np.zeros((len(t), 3))
+    gyro[gap, 0] = np.radians(filled_rate_dps)
+    return features_imu(t, acc, gyro, gap, NOISE)
+
+
+def test_rotation_path_reads_a_turn_inside_a_data_gap_from_the_tilt_either_side():
+    feat = _gap_turn(15.0, 0.0)  # the rates of a gap hold nothing of the turn
+    moved = np.linalg.norm(feat.path[-1] - feat.path[0])
+    assert moved == pytest.approx(np.radians(15.0) * BALL_RADIUS_MM, rel=0.02)
+
+
+def test_rotation_path_does_not_integrate_rates_filled_in_across_a_data_gap():
+    feat = _gap_turn(0.0, 5.0)  # 5 deg/s filled in for 3 s would read as 8.5 mm of travel
+    assert np.linalg.norm(feat.path[-1] - feat.path[0]) < 0.05
 
 
 def test_contact_speed_is_the_mean_speed_over_a_second():

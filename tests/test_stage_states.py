@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from constructed import FPS, path_features
 
-from holdtrack.analysis.features import Features
-from holdtrack.analysis.kinds import KINDS
+from holdtrack.analysis.features import Features, still_step
+from holdtrack.analysis.kinds import KINDS, SETTLED_FLANK_S, SETTLED_GAP_S
 from holdtrack.analysis.runs import Label, Run
 from holdtrack.analysis.schema import STATES
 from holdtrack.analysis.states import (
@@ -246,6 +246,30 @@ def test_label_moves_a_short_move_carrying_the_contact_past_the_kinds_limit_is_a
     assert KINDS[kind].reposition_min == limit_mm
     assert _move_label(moved(limit_mm + 0.3)) == "reposition"
     assert _move_label(moved(limit_mm - 0.3)) == "micro"
+
+
+def _settled(kind: str, mm: float) -> Features:
+    """A still ball whose contact moves ``mm`` in a second from 30 s, through deep breathing
+    (6 mm peak to peak, 10 breaths/min) falling fastest as it moves, so that 1 s means either
+    side of the move see ~3 mm less than the move."""
+    t = np.arange(600) / FPS
+    phase = np.pi - 2 * np.pi * 30.5 / 6.0
+    x = 3.0 * np.sin(2 * np.pi * t / 6.0 + phase) + mm * np.clip(t - 30.0, 0.0, 1.0)
+    feat = path_features(kind, np.stack([x, 0 * x, 0 * x], axis=1))
+    feat.settled_step = still_step(feat.path, feat.motion, 1.0, SETTLED_FLANK_S, SETTLED_GAP_S)
+    return feat
+
+
+@pytest.mark.parametrize("kind", ["imu", "accel"])
+def test_label_moves_settled_levels_a_limit_apart_either_side_of_a_move_are_a_reposition(kind):
+    limit = KINDS[kind].settled_step_min_mm
+    assert limit is not None
+    for mm, want in [(limit + 1.5, "reposition"), (limit - 1.5, "micro")]:
+        feat = _settled(kind, mm)
+        assert feat.net_change(295, 315) < KINDS[kind].reposition_min  # short means miss it
+        got = [Run(0, 295, L.STILL_LOADED), Run(295, 315, L.MOVE), Run(315, 600, L.STILL_LOADED)]
+        label_moves(got, feat, FPS)
+        assert str(got[1].label) == want, mm
 
 
 @pytest.mark.parametrize("kind", ["force", "pressure"])
