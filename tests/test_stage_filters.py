@@ -7,6 +7,8 @@ import pytest
 from scipy import ndimage, signal
 
 from holdtrack.analysis.filters import (
+    BLOCK_MAX_WIDTH,
+    CHUNK_WINDOWS,
     butterworth,
     fast_length,
     filtfilt,
@@ -81,9 +83,13 @@ def test_welch_matches_scipy(n, nper, noverlap, nfft):
 
 
 @pytest.mark.parametrize(
-    "n,width", [(1, 5), (2, 120), (119, 120), (700, 120), (5000, 120), (700, 7), (700, 1), (333, 8)]
-)
+    "n,width",
+    [(1, 5), (2, 120), (119, 120), (700, 120), (5000, 120), (700, 7), (700, 1), (333, 8),
+     (9000, 120), (3 * CHUNK_WINDOWS, 64), (400, BLOCK_MAX_WIDTH), (700, BLOCK_MAX_WIDTH + 1)],
+)  # fmt: skip
 def test_running_median_matches_median_filter(n, width):
+    """Exact, with ties, across the chunks of windows and on both sides of the block method's
+    widest window."""
     rng = np.random.default_rng(n + width)
     x = rng.normal(size=(n, 3)).cumsum(axis=0)
     x[::5, 1] = 0.25  # ties
