@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S
-from holdtrack.analysis.filters import butterworth, filtfilt, median, running_median, welch
+from holdtrack.analysis.clean import FRAME_S, median
+from holdtrack.analysis.filters import butterworth, filtfilt, running_median, welch
 
 MIN_SECONDS = 20.0  # fewer than ~2 slow breaths cannot give a rate
 BAND_HZ = (0.07, 0.7)

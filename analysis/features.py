@@ -160,20 +160,29 @@ def contact_step(path_mm: np.ndarray, flank_s: float, gap_s: float) -> np.ndarra
     Frames without whole flanks (the session's ends) read 0.
     """
     k, g = _flank_frames(flank_s, gap_s)
-    n = len(path_mm)
-    out = np.zeros(n)
-    m = n - 2 * (g + k) + 1  # frames with whole flanks: g + k to n - g - k
-    if m <= 0:
-        return out
-    c = np.concatenate([np.zeros((1, path_mm.shape[1])), np.cumsum(path_mm, axis=0)])
-    diff = (c[2 * g + 2 * k :] - c[2 * g + k : n - k + 1]) - (c[k : k + m] - c[:m])
-    out[g + k : g + k + m] = np.sqrt((diff**2).sum(axis=1)) / k
+    out = np.zeros(len(path_mm))
+    sums = _flank_sums(path_mm, k, g)
+    if sums is not None:
+        diff = sums[1] - sums[0]
+        out[g + k : len(path_mm) - g - k + 1] = np.sqrt((diff**2).sum(axis=1)) / k
     return out
 
 
 def _flank_frames(flank_s: float, gap_s: float) -> tuple[int, int]:
     """Frames in a flank (at least one) and in the gap left out beside the move."""
     return max(int(round(flank_s / FRAME_S)), 1), int(round(gap_s / FRAME_S))
+
+
+def _flank_sums(x: np.ndarray, k: int, g: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sums of ``x`` over the ``k`` frames before and after each frame with whole flanks
+    (frames g + k to n - g - k), ``g`` frames left out each side; None when no frame has."""
+    n = len(x)
+    m = n - 2 * (g + k) + 1
+    if m <= 0:
+        return None
+    total = np.cumsum(x, axis=0)
+    c = np.concatenate([np.zeros((1,) + x.shape[1:], dtype=total.dtype), total])
+    return c[k : k + m] - c[:m], c[2 * g + 2 * k :] - c[2 * g + k : n - k + 1]
 
 
 def still_step(
@@ -183,14 +192,9 @@ def still_step(
     else 0: beside rolling, the flanks' means differ whether or not the ball found a new spot."""
     step = contact_step(path_mm, flank_s, gap_s)
     k, g = _flank_frames(flank_s, gap_s)
-    n = len(path_mm)
-    m = n - 2 * (g + k) + 1
-    if m <= 0:
-        return step
-    moving = np.concatenate([[0], np.cumsum(motion > still_mm)])
-    before = moving[k : k + m] - moving[:m]
-    after = moving[2 * g + 2 * k :] - moving[2 * g + k : n - k + 1]
-    step[g + k : g + k + m] *= (before == 0) & (after == 0)
+    sums = _flank_sums(motion > still_mm, k, g)
+    if sums is not None:
+        step[g + k : len(path_mm) - g - k + 1] *= (sums[0] == 0) & (sums[1] == 0)
     return step
 
 

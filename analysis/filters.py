@@ -315,15 +315,3 @@ def _kth_in_windows(
         bounds = np.where(right, bounds - z + zeros_before[-1], z)
         rank |= right.astype(dtype) << dtype(bit)
     return rank
-
-
-def median(a: np.ndarray) -> float:
-    """Median of a 1-D array, as ``np.median`` gives it (NaN if any value is), by one
-    partition: np.median's own checks cost more than the work on a hold's arrays."""
-    n = len(a)
-    if n == 0:
-        return float("nan")
-    part = np.partition(a, [(n - 1) // 2, n // 2, n - 1])  # the largest last: NaN if any
-    if np.isnan(part[-1]):
-        return float("nan")
-    return float(part[n // 2] if n % 2 else (part[n // 2 - 1] + part[n // 2]) / 2)

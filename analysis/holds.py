@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from holdtrack.analysis.breathing import breathing_rate
-from holdtrack.analysis.clean import FRAME_S, runs_find
+from holdtrack.analysis.clean import FRAME_S, median, runs_find
 from holdtrack.analysis.features import Features
-from holdtrack.analysis.filters import butterworth, filtfilt, median
+from holdtrack.analysis.filters import butterworth, filtfilt
 from holdtrack.analysis.schema import DEFAULT_HOLD_TARGET_S, MIN_HOLD_S
 from holdtrack.analysis.states import HOLD
 

@@ -133,7 +133,6 @@ STEP_GAP_S = 1.5
 STEP_RUN_S = STEP_FLANK_S + STEP_GAP_S
 SETTLED_FLANK_S = 8.0
 SETTLED_GAP_S = 2.0
-SETTLED_STEP_MIN_MM = {"imu": 9.5, "accel": 6.5}
 # Load sensors: rolling swings the load by tens of percent, breathing by a few; a 3 s moving
 # standard deviation tells them apart and stays local. A reposition eases the load by > 24 %.
 # Hold edges: IMU edges are traced back to where the rise out of the hold's range began; beside
@@ -154,7 +153,7 @@ KINDS: dict[str, KindParams] = {
         travel_window_s=TRAVEL_WINDOW_S,
         reposition_min_mm=9.0,
         reposition_min_load_dip=None,
-        settled_step_min_mm=SETTLED_STEP_MIN_MM["imu"],
+        settled_step_min_mm=9.5,
         micro_speed_mm_s=2.8,
         refine_edges=True,
         edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,
@@ -188,7 +187,7 @@ KINDS: dict[str, KindParams] = {
         travel_window_s=TRAVEL_WINDOW_S,
         reposition_min_mm=6.5,
         reposition_min_load_dip=None,
-        settled_step_min_mm=SETTLED_STEP_MIN_MM["accel"],
+        settled_step_min_mm=6.5,
         micro_speed_mm_s=1.7,
         refine_edges=True,
         edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,

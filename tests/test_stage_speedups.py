@@ -8,6 +8,7 @@ import pytest
 from holdtrack.analysis.clean import (
     frames_make,
     least_covering,
+    median,
     median_of_many,
     moving_mean,
     runs_find,
@@ -15,7 +16,7 @@ from holdtrack.analysis.clean import (
     window_range,
 )
 from holdtrack.analysis.features import features_imu, features_load
-from holdtrack.analysis.filters import median, running_median
+from holdtrack.analysis.filters import running_median
 from holdtrack.analysis.holds import _detrend, steadiness_parts
 from holdtrack.analysis.schema import G_MS2
 
