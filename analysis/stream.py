@@ -58,6 +58,7 @@ class _LiveHold:
     end_s: float | None = None
     targeted: bool = False
     counted: bool = False
+    moved: bool = False  # it broke because the ball moved away (not a lapse of the body signal)
 
 
 class HoldStream:
@@ -86,6 +87,7 @@ class HoldStream:
         self._live_history: dict[str, np.ndarray] = {}  # ... and the final view's window
         self._pending: tuple[str, float] | None = None  # a live state waiting to be announced
         self._idle_since: float | None = None  # a hold's body signal gone since
+        self._move_from_s: float | None = None  # the reposition under way left its spot then
 
     @property
     def now_s(self) -> float:
@@ -227,7 +229,8 @@ class HoldStream:
         assert self.kind is not None
         feat = session_features(cols, self.kind, self._live_history)
         holding = bool(self._live) and self._live[-1].end_s is None
-        return self._live_step(tail_read(feat, holding))
+        move_from = self._move_from_s if self.state == "reposition" else None
+        return self._live_step(tail_read(feat, holding, move_from))
 
     def _settle(
         self, codes: np.ndarray, feat: Features, edges: np.ndarray, final: bool
@@ -313,11 +316,14 @@ class HoldStream:
                 events.append({"event": "hold_start", "t_s": now, "start_s": round(start, 2)})
             events += self._announce("hold", now, at_once=True)
         elif current is not None and self._breaks(tail, now):
-            current.end_s = tail.since_s
+            current.end_s, current.moved = tail.since_s, tail.state != "idle"
+            self._move_from_s = tail.since_s
             events += self._announce(tail.state, now, at_once=True)
             current = None
         else:
-            events += self._announce(tail.state, now, at_once=False)
+            # A move that turns out to be rolling has waited for its own evidence.
+            moving_on = tail.state == "rolling" and self.state == "reposition"
+            events += self._announce(tail.state, now, at_once=moving_on)
         if events and events[-1]["event"] == "state" and events[-1]["state"] == "rolling":
             broke = self._live[-1] if self._live else None
             recent = broke is not None and broke.end_s is not None and now - broke.end_s <= 10.0
@@ -364,10 +370,13 @@ class HoldStream:
 
     def _reopened(self) -> _LiveHold | None:
         """The last live hold, open again, if the full detector (run since it broke) still
-        sees it going on: the live view missed the body's signal for a moment."""
+        sees it going on: the live view missed the body's signal for a moment. Not after the
+        ball moved away: the full detector sees a step to a new spot only seconds later."""
         prev = self._live[-1] if self._live else None
         final = self._final_open_s
-        if prev is None or prev.end_s is None or final is None or self._final_at < prev.end_s:
+        if prev is None or prev.end_s is None or prev.moved or final is None:
+            return None
+        if self._final_at < prev.end_s:
             return None
         if final > prev.start_s + RESYNC_S:
             return None

@@ -3,7 +3,8 @@
 The batch rules look seconds ahead (a hold must last 10 s, stillness is judged over 6 s
 windows); live coaching cannot wait for that. Here the ball is *moving* when its contact
 ranges more than the kind's stillness threshold within the last second, *settled* when it
-stayed within it for the last 2.5 s under load, and *rolling* once a move has lasted 1.5 s.
+stayed within it for the last 2.5 s under load, and *rolling* once a move turns back on
+itself, goes further than any step to a new spot, or lasts longer than one.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ from holdtrack.analysis.features import Features
 
 CONFIRM_S = 2.5  # settled under load this long: a hold has begun
 # ... unless the ball was rolling: a stroke turns round slowly, so then it takes longer.
-CONFIRM_ROLLING_S = 4.0
+CONFIRM_ROLLING_S = 3.5
 ROLLING_CONTEXT_S = 20.0  # rolling: moving for more than a share of this long before settling
 ROLLING_SHARE = 0.3
 MOVE_S = 1.0  # the contact ranges beyond stillness within this long: the ball moves
-ROLLING_S = 1.5  # a move lasting this long is rolling, not a step to a new spot
+ROLLING_S = 3.0  # a move lasting this long is rolling, not a step to a new spot
+# A step to a new spot goes one way: a move that comes back this far towards where it began
+# (IMUs, mm, after going the reposition distance) or whose load rises this far above the held
+# level and falls again (force, pressure) is a stroke turning round.
+TURN_BACK_MM = 8.0
+TURN_LOAD = 0.12
+ROLLING_MM = 60.0  # IMUs: further than this from the spot in one move is no reposition
 SMALL_MOVE_S = 4.0  # inside a hold, a shorter move that stays near the spot is an adjustment
 # Load sensors: a settled load stays within this share of its level (breathing in a hold
 # spans under 0.11 in 95 % of 2.5 s stretches; rolling over 0.19 in 95 %).
@@ -41,9 +48,10 @@ class TailState:
     start_s: float | None = None
 
 
-def tail_read(feat: Features, holding: bool = False) -> TailState:
+def tail_read(feat: Features, holding: bool = False, move_from_s: float | None = None) -> TailState:
     """The state at the end of ``feat``; ``holding``: a hold is under way, which a still ball
-    keeps until the body's signal has been gone for ``LOADED_OFF_S``."""
+    keeps until the body's signal has been gone for ``LOADED_OFF_S``; ``move_from_s``: when
+    the move under way left the spot last held (so pauses at a stroke's turns do not hide it)."""
     n = len(feat.t)
     end_s = float(feat.t[-1] + FRAME_S / 2) if n else 0.0
     confirm = int(round(CONFIRM_S / FRAME_S))
@@ -57,21 +65,7 @@ def tail_read(feat: Features, holding: bool = False) -> TailState:
         # idle and is now being picked up or pushed off is no hold.
         loaded = _loaded(feat, settled_frames)
     if settled_frames < move:
-        moving = _moving_frames(feat)
-        moving_since = end_s - moving * FRAME_S
-        if feat.params.detects_carried and float(feat.carried[-move:].mean()) > 0.5:
-            return TailState("idle", moving_since)
-        if not feat.params.is_motion_sensor and not loaded:
-            return TailState("idle", moving_since)
-        if (
-            holding
-            and moving * FRAME_S < SMALL_MOVE_S
-            and _displacement(feat, moving) < (feat.params.reposition_min)
-        ):
-            return TailState("hold", moving_since)  # a small adjustment: the hold goes on
-        recent = feat.motion[-int(round(ROLLING_S * 2 / FRAME_S)) :] > feat.params.motion_on
-        rolling = end_s - moving_since >= ROLLING_S or float(recent.mean()) > 0.5
-        return TailState("rolling" if rolling else "reposition", moving_since)
+        return _moving_state(feat, end_s, holding, loaded, move_from_s)
     if not loaded:
         return TailState("idle" if settled_frames >= confirm else None, end_s)
     if settled_frames < _confirm_frames(feat, settled_frames):
@@ -80,13 +74,63 @@ def tail_read(feat: Features, holding: bool = False) -> TailState:
     return TailState("hold", start_s, start_s)
 
 
+def _moving_state(
+    feat: Features, end_s: float, holding: bool, loaded: bool, move_from_s: float | None
+) -> TailState:
+    """What a moving ball is doing: carried or set down (idle), adjusting within a hold,
+    rolling, or stepping to a new spot (reposition)."""
+    move = int(round(MOVE_S / FRAME_S))
+    moving = _moving_frames(feat)
+    moving_since = end_s - moving * FRAME_S
+    if feat.params.detects_carried and float(feat.carried[-move:].mean()) > 0.5:
+        return TailState("idle", moving_since)
+    if not feat.params.is_motion_sensor and not loaded:
+        return TailState("idle", moving_since)
+    if (
+        holding
+        and moving * FRAME_S < SMALL_MOVE_S
+        and _displacement(feat, moving) < (feat.params.reposition_min)
+    ):
+        return TailState("hold", moving_since)  # a small adjustment: the hold goes on
+    if move_from_s is not None and move_from_s < moving_since:
+        moving = min(int(round((end_s - move_from_s) / FRAME_S)), len(feat.t) - 1)
+    rolling = moving * FRAME_S >= ROLLING_S or _was_rolling(feat, moving) or _strokes(feat, moving)
+    return TailState("rolling" if rolling else "reposition", moving_since)
+
+
 def _confirm_frames(feat: Features, settled: int) -> int:
     """Frames of settling that confirm a hold: more when the ball was rolling before."""
+    rolling = _was_rolling(feat, settled)
+    return int(round((CONFIRM_ROLLING_S if rolling else CONFIRM_S) / FRAME_S))
+
+
+def _was_rolling(feat: Features, last: int) -> bool:
+    """Whether the ball moved much of the ``ROLLING_CONTEXT_S`` before the last ``last``
+    frames: a move after a short pause in rolling is more rolling."""
     n = len(feat.t)
     context = int(round(ROLLING_CONTEXT_S / FRAME_S))
-    before = feat.motion[max(n - settled - context, 0) : max(n - settled, 0)]
-    rolling = len(before) and float((before > feat.params.motion_on).mean()) > ROLLING_SHARE
-    return int(round((CONFIRM_ROLLING_S if rolling else CONFIRM_S) / FRAME_S))
+    before = feat.motion[max(n - last - context, 0) : max(n - last, 0)]
+    return bool(len(before)) and float((before > feat.params.motion_on).mean()) > ROLLING_SHARE
+
+
+def _strokes(feat: Features, moving: int) -> bool:
+    """Whether the last ``moving`` frames look like strokes rather than one step to a new spot:
+    the contact turned back or went too far (IMUs); the load rose and fell again (load)."""
+    n = len(feat.t)
+    a = max(n - moving, 1)
+    anchor = feat.path[max(a - int(round(ANCHOR_S / FRAME_S)), 0) : a].mean(axis=0)
+    if not feat.params.is_motion_sensor:
+        rel = feat.path[a:, 0] - anchor[0]
+        if len(rel) == 0:
+            return False
+        peak = int(np.argmax(rel))
+        return bool(rel[peak] >= TURN_LOAD and rel[peak] - rel[peak:].min() >= TURN_LOAD)
+    dist = np.sqrt(((feat.path[a:] - anchor) ** 2).sum(axis=1))
+    if len(dist) == 0:
+        return False
+    far = float(dist.max())
+    back = far - float(dist[int(np.argmax(dist)) :].min())
+    return far >= ROLLING_MM or (far >= feat.params.reposition_min and back >= TURN_BACK_MM)
 
 
 def _settled_frames(feat: Features, most: int) -> int:
