@@ -95,13 +95,7 @@ class Features:
 
     def body_series(self, a: int, b: int, window_s: float = BODY_SERIES_WINDOW_S) -> np.ndarray:
         """Local body evidence per frame of [a, b) over a sliding window (units as above)."""
-        x = self.body_src[a:b]
-        if self.params.body_evidence == "loaded_share":
-            return 2.0 * x[:, 0]
-        win = max(int(window_s / FRAME_S), 3)
-        x = moving_mean(x, min(BODY_SMOOTH_FRAMES, win // 2))
-        resid = x - moving_mean(x, win)
-        return np.sqrt(moving_mean((resid**2).sum(axis=1), win)) / self.body_scale
+        return body_series(self.body_src[a:b], self.body_scale, self.params, window_s)
 
     def net_change(self, a: int, b: int, span: int = 10) -> float:
         """Net displacement between the frames just before ``a`` and just after ``b``.
@@ -131,6 +125,20 @@ class Features:
         if len(inside) == 0 or level <= 0:
             return 0.0
         return float(max(level - inside.min(), 0.0) / level)
+
+
+def body_series(
+    body_src: np.ndarray, body_scale: float, params: KindParams, window_s: float
+) -> np.ndarray:
+    """Per frame of ``body_src``, the body evidence over a sliding ``window_s`` (above 1:
+    loaded): the smoothed channels' spread about their slow mean in units of ``body_scale``,
+    or twice the loaded flag (force, pressure)."""
+    if params.body_evidence == "loaded_share":
+        return 2.0 * body_src[:, 0]
+    win = max(int(window_s / FRAME_S), 3)
+    x = moving_mean(body_src, min(BODY_SMOOTH_FRAMES, win // 2))
+    resid = x - moving_mean(x, win)
+    return np.sqrt(moving_mean((resid**2).sum(axis=1), win)) / body_scale
 
 
 def carried_flags(acc: np.ndarray) -> np.ndarray:
@@ -205,14 +213,17 @@ def contact_speed(path_mm: np.ndarray) -> np.ndarray:
 
 
 def _rotation_path(
-    gyro: np.ndarray, u: np.ndarray, gap: np.ndarray
+    gyro: np.ndarray, u: np.ndarray, gap: np.ndarray, bias: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Contact path (mm, integrated rotation times the radius) and body channels (deg/s).
+    """Contact path (mm, integrated rotation times the radius) and body channels (deg/s);
+    ``bias``: the gyroscope's zero, if known (else the median rate).
 
     Rates filled in across a data gap are not integrated: the ball's turn over the gap is read
     from the gravity direction either side instead (all of it but the turn about vertical).
     """
-    w = gyro - np.median(gyro[~gap] if (~gap).any() else gyro, axis=0)
+    if bias is None:
+        bias = gyro_bias(gyro, gap)
+    w = gyro - bias
     w[gap] = 0.0
     inc = w * (FRAME_S * BALL_RADIUS_MM)
     n = len(u)
@@ -226,32 +237,52 @@ def _rotation_path(
     return np.cumsum(inc, axis=0), np.degrees(w)
 
 
+def gyro_bias(gyro: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """The gyroscope's zero: the median rate per axis over frames that are no gap."""
+    return np.median(gyro[~gap] if (~gap).any() else gyro, axis=0)
+
+
+def contact_path(
+    acc: np.ndarray, gyro: np.ndarray | None, gap: np.ndarray, bias: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """An IMU's contact path (mm) and the channels a body on the still ball shows in: the
+    integrated gyroscope (deg/s, zero at ``bias`` if given) where there is one, else the
+    gravity direction (deg)."""
+    u = acc / np.maximum(np.sqrt((acc * acc).sum(axis=1)), 1e-9)[:, None]
+    if gyro is not None:
+        return _rotation_path(gyro, u, gap, bias)
+    return u * BALL_RADIUS_MM, np.degrees(u)
+
+
+def body_scale_of(params: KindParams, noise: dict[str, float]) -> float:
+    """The variation of an IMU's body channels that separates a loaded ball from an idle one:
+    well above the smoothed per-frame sensor ``noise``."""
+    key = params.body_noise_key or ""
+    return (
+        BODY_NOISE_K * noise.get(key, BODY_NOISE_DEFAULT) / _SMOOTH_GAIN + params.body_scale_floor
+    )
+
+
 def features_imu(
     t: np.ndarray,
     acc: np.ndarray,
     gyro: np.ndarray | None,
     gap: np.ndarray,
     noise: dict[str, float],
+    steps: bool = True,
 ) -> Features:
-    """Features for an IMU in the ball: kind "imu" with a gyroscope, "accel" without."""
+    """Features for an IMU in the ball: kind "imu" with a gyroscope, "accel" without; without
+    ``steps``, not the steps and speed that only the whole-session rules use."""
     params = kind_params("imu" if gyro is not None else "accel")
-    amag = np.linalg.norm(acc, axis=1)
-    u = acc / np.maximum(amag, 1e-9)[:, None]
-    if params.has_gyro:
-        assert gyro is not None
-        path, body_src = _rotation_path(gyro, u, gap)
-    else:
-        path, body_src = u * BALL_RADIUS_MM, np.degrees(u)
+    path, body_src = contact_path(acc, gyro, gap)
     assert params.travel_window_s is not None
     motion = contact_travel(path, params.travel_window_s)
-    step = still_step(path, motion, params.motion_on, STEP_FLANK_S, STEP_GAP_S)
-    settled_step = still_step(path, motion, params.motion_on, SETTLED_FLANK_S, SETTLED_GAP_S)
-    speed = contact_speed(path)
+    step = settled_step = speed = None
+    if steps:
+        step = still_step(path, motion, params.motion_on, STEP_FLANK_S, STEP_GAP_S)
+        settled_step = still_step(path, motion, params.motion_on, SETTLED_FLANK_S, SETTLED_GAP_S)
+        speed = contact_speed(path)
     carried = carried_flags(acc) if params.detects_carried else np.zeros(len(t), dtype=bool)
-    key = params.body_noise_key or ""
-    body_scale = (
-        BODY_NOISE_K * noise.get(key, BODY_NOISE_DEFAULT) / _SMOOTH_GAIN + params.body_scale_floor
-    )
     return Features(
         kind=params.name,
         t=t,
@@ -259,7 +290,7 @@ def features_imu(
         motion=motion,
         path=path,
         body_src=body_src,
-        body_scale=body_scale,
+        body_scale=body_scale_of(params, noise),
         carried=carried,
         breath=acc,
         load_rel=None,

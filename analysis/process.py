@@ -80,17 +80,32 @@ def session_features(
     values = [np.asarray(columns[c], dtype=np.float64) for c in SENSOR_COLUMNS[kind]]
     ft, fv, finfo = frames_make(t, values, FRAME_S)
     del t
-    gap = finfo["gap"]
     period = tinfo["sample_period_s"]
     spf = max(FRAME_S / period, 1.0) if np.isfinite(period) and period > 0 else 1.0
+    feat = frame_features(ft, fv, finfo["gap"], kind, spf, values, history)
+    feat.info.update({"gaps_s": finfo["gaps_s"], "t0": finfo["t0"], **tinfo})
+    return feat
+
+
+def frame_features(
+    ft: np.ndarray,
+    fv: np.ndarray,
+    gap: np.ndarray,
+    kind: str,
+    spf: float,
+    values: list[np.ndarray],
+    history: Mapping[str, np.ndarray],
+    steps: bool = True,
+) -> Features:
+    """Frame features of ``kind`` from frames (centres ``ft``, values ``fv`` in the kind's
+    column order, ``gap`` flags) averaging ``spf`` samples each; ``values`` are the samples
+    themselves, needed only for an IMU whose noise ``history`` does not know."""
     params = kind_params(kind)
     if params.is_motion_sensor:
         gyro = fv[:, 3:6] if params.has_gyro else None
-        feat = features_imu(ft, fv[:, :3], gyro, gap, imu_noise(values, spf, params, history))
-    else:
-        feat = features_load(ft, fv[:, 0], gap, kind, history.get("load"))
-    feat.info.update({"gaps_s": finfo["gaps_s"], "t0": finfo["t0"], **tinfo})
-    return feat
+        noise = imu_noise(values, spf, params, history)
+        return features_imu(ft, fv[:, :3], gyro, gap, noise, steps)
+    return features_load(ft, fv[:, 0], gap, kind, history.get("load"))
 
 
 def imu_noise(
