@@ -11,7 +11,6 @@ Only that window is kept, so memory and CPU do not grow with the session.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,10 +23,13 @@ from holdtrack.analysis.schema import (
     DEFAULT_HOLD_TARGET_S,
     MIN_HOLD_S,
     SENSOR_COLUMNS,
+    STATES,
     infer_sensor_kind,
 )
 from holdtrack.analysis.states import HOLD, states_classify
-from holdtrack.analysis.stream_tail import TailState, tail_read
+from holdtrack.analysis.stream_frames import LiveLook
+from holdtrack.analysis.stream_live import LIVE_WINDOW_S, RESYNC_S, LiveHold, LiveSteps
+from holdtrack.analysis.stream_tail import tail_read
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,14 +37,16 @@ if TYPE_CHECKING:
     from holdtrack.analysis.features import Features
 
 TICK_S = 0.5  # stream time between two looks at the last seconds (the live view)
-FINAL_EVERY_S = 5.0  # stream time between two runs of the full detector (the final view)
-LIVE_WINDOW_S = 30.0  # the live view reads features of this much of the latest samples
+STEADY_TICK_S = 1.0  # ... while rolling or an idle ball goes on unchanged
+FINAL_EVERY_S = 10.0  # stream time between two runs of the full detector (the final view)
+# ... at least: a run over a longer window waits this share of the window's length, so the
+# full detector's cost per sample stays a few times the batch analysis's, whatever the hold.
+FINAL_SHARE = 0.25
 SETTLE_S = 30.0  # the detector's look-ahead: a hold that ended this long ago is final
 CONTEXT_S = 60.0  # samples kept before the oldest stretch that may still change
 MAX_WINDOW_S = 1200.0  # never more than this (a hold longer keeps the start it was seen with)
 STABLE_S = 0.5  # a hold is final once two runs of the full detector agree on it this closely
-RESYNC_S = 5.0  # the live hold restarts where the full detector puts it, if that is later
-STATE_KEEP_S = 1.0  # a new live state must last this long before it is announced
+LOST_S = 20.0  # the full detector saw no hold this long: the live hold under way has ended
 
 LOAD_COLUMN = {"force": "force_n", "pressure": "pressure_pa"}
 MAX_HISTORY = 8 * 3600  # values kept of earlier samples (8 hours of loads a second)
@@ -50,18 +54,7 @@ MAX_HISTORY = 8 * 3600  # values kept of earlier samples (8 hours of loads a sec
 EVENTS = ("state", "hold_start", "hold_target", "hold_end", "rolling")
 
 
-@dataclass
-class _LiveHold:
-    """A hold the live view announced: its estimated start, and end once it broke."""
-
-    start_s: float
-    end_s: float | None = None
-    targeted: bool = False
-    counted: bool = False
-    moved: bool = False  # it broke because the ball moved away (not a lapse of the body signal)
-
-
-class HoldStream:
+class HoldStream(LiveSteps):
     """Feed samples as they arrive; get state changes and hold events at once, and the same
     holds as :func:`session_process` by the end."""
 
@@ -73,6 +66,7 @@ class HoldStream:
         self.holds: list[Hold] = []  # final holds, in order
         self.state = "idle"  # the live state last announced
         self._cols: dict[str, list[np.ndarray]] = {}
+        self._look: LiveLook | None = None  # the latest samples as frames, for the live view
         self._first_s: float | None = None
         self._now_s = -np.inf
         self._next_tick_s = -np.inf
@@ -82,12 +76,13 @@ class HoldStream:
         self._final_open_s: float | None = None  # start of its hold reaching the window's end
         self._final_at = -np.inf  # when the full detector last ran
         self._seen: list[tuple[float, float]] = []  # holds it saw then (start, end)
-        self._live: list[_LiveHold] = []
+        self._live: list[LiveHold] = []
         self._history: dict[str, np.ndarray] = {}  # what earlier samples told (see _summary)
         self._live_history: dict[str, np.ndarray] = {}  # ... and the final view's window
         self._pending: tuple[str, float] | None = None  # a live state waiting to be announced
         self._idle_since: float | None = None  # a hold's body signal gone since
         self._move_from_s: float | None = None  # the reposition under way left its spot then
+        self._tail_state: str | None = None  # what the live view's last look saw
 
     @property
     def now_s(self) -> float:
@@ -109,16 +104,25 @@ class HoldStream:
         if self.kind is None:
             self.kind = infer_sensor_kind(cols)
         t = np.asarray(cols["time_s"], dtype=np.float64)
-        keep = t >= self._now_s if np.isfinite(self._now_s) else np.ones(len(t), dtype=bool)
-        if not keep.any():
-            return []
+        if not t[0] >= self._now_s:  # samples older than the newest fed are dropped
+            keep = t >= self._now_s
+            if not keep.any():
+                return []
+            cols = {name: values[keep] for name, values in cols.items()}
+            t = t[keep]
+        # Copies: a caller may fill its buffers anew once this returns.
+        cols = {name: np.array(values) for name, values in cols.items()}
+        cols["time_s"] = t = np.array(t)
         for name, values in cols.items():
-            self._cols.setdefault(name, []).append(np.asarray(values)[keep])
+            self._cols.setdefault(name, []).append(values)
+        if self._look is None:
+            self._look = LiveLook(self.kind, LIVE_WINDOW_S)
+        self._look.frames.add(t, [cols[c] for c in SENSOR_COLUMNS[self.kind]])
         if self._first_s is None:
-            self._first_s = float(t[keep][0])
+            self._first_s = float(t[0])
             self._next_tick_s = self._first_s + TICK_S
             self._next_final_s = self._first_s + FINAL_EVERY_S
-        self._now_s = float(t[keep][-1])
+        self._now_s = float(t[-1])
         events: list[dict[str, Any]] = []
         final_due = self._now_s >= self._next_final_s
         if final_due and not np.isfinite(self._final_at):
@@ -127,15 +131,17 @@ class HoldStream:
             events += self._final_tick()
             final_due = False
         if self._now_s >= self._next_tick_s:
-            self._next_tick_s = self._now_s + TICK_S
             events += self._live_tick()
+            self._next_tick_s = self._now_s + self._tick_gap()
         if final_due:
             events += self._final_tick()
         return events
 
     def _final_tick(self) -> list[dict[str, Any]]:
-        self._next_final_s = self._now_s + FINAL_EVERY_S
-        return self._tick(final=False)
+        events = self._tick(final=False)
+        window_s = self._now_s - float(self._cols["time_s"][0][0])
+        self._next_final_s = self._now_s + max(FINAL_EVERY_S, FINAL_SHARE * window_s)
+        return events
 
     def finish(self) -> list[dict[str, Any]]:
         """The session ended: every hold is final now."""
@@ -192,6 +198,7 @@ class HoldStream:
             self._live_history[f"noise:{c}"] = np.array([noise])
         known = {k: v for k, v in self._live_history.items() if k.startswith("noise:")}
         feat = session_features(cols, self.kind, {**self._history, **known})
+        self._measured(cols)
         codes, _ = states_classify(feat)
         edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t[0], t[-1])
         events = self._settle(codes, feat, edges, final)
@@ -199,7 +206,35 @@ class HoldStream:
         if len(codes) and codes[-1] == HOLD:
             self._final_open_s = float(edges[runs_find(codes == HOLD)[-1][0]])
             events += self._resync_live(self._final_open_s)
+        elif len(codes):
+            events += self._lost_live(codes, edges)
         return events
+
+    def _lost_live(self, codes: np.ndarray, edges: np.ndarray) -> list[dict[str, Any]]:
+        """The full detector sees no hold for ``LOST_S`` since the one the live view still
+        follows ended (a move too slow for the last seconds to show): the live hold ends."""
+        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
+        runs = runs_find(codes == HOLD)
+        if current is None or not runs:
+            return []
+        end_s = float(edges[runs[-1][1]])
+        if not current.start_s < end_s <= self._now_s - LOST_S:
+            return []
+        current.end_s, current.moved = end_s, True
+        state = STATES[int(codes[-1])]
+        events = self._announce(state, self._now_s, at_once=True)
+        if state == "rolling":
+            rolling = {"event": "rolling", "t_s": self._now_s, "hold_start_s": None}
+            events.insert(0, rolling)
+        return events
+
+    def _measured(self, cols: dict[str, np.ndarray]) -> None:
+        """Tell the live view what the full detector's window shows: the session's levels and
+        noise, and the gyroscope's zero (median rates)."""
+        assert self.kind is not None and self._look is not None
+        gyro = SENSOR_COLUMNS[self.kind][3:6] if self.kind == "imu" else ()
+        bias = np.array([float(np.median(cols[c])) for c in gyro]) if gyro else None
+        self._look.measured(self._live_history, bias)
 
     def _resync_live(self, start_s: float) -> list[dict[str, Any]]:
         """The full detector sees the hold under way begin later than the live view thought
@@ -212,25 +247,28 @@ class HoldStream:
                 current.start_s = start_s  # the same hold, found to have begun earlier
             return []
         current.end_s = start_s
-        self._live.append(_LiveHold(start_s=start_s))
+        self._live.append(LiveHold(start_s=start_s))
         return [{"event": "hold_start", "t_s": self._now_s, "start_s": round(start_s, 2)}]
 
     def _live_tick(self) -> list[dict[str, Any]]:
-        """The live view: features of the latest samples, read at their end."""
-        t = self._cols["time_s"]
-        first, k = self._now_s - LIVE_WINDOW_S, len(t) - 1
-        while k > 0 and t[k][0] > first:
-            k -= 1
-        cols = {name: np.concatenate(v[k:]) for name, v in self._cols.items()}
-        i = int(np.searchsorted(cols["time_s"], first))
-        cols = {name: v[i:] for name, v in cols.items()}
-        if len(cols["time_s"]) < 2 or not cols["time_s"][-1] > cols["time_s"][0]:
+        """The live view: features of the latest frames, read at their end."""
+        assert self.kind is not None and self._look is not None
+        columns = SENSOR_COLUMNS[self.kind]
+        feat = self._look.view(lambda: [np.concatenate(self._cols[c]) for c in columns])
+        if feat is None:
             return []
-        assert self.kind is not None
-        feat = session_features(cols, self.kind, self._live_history)
         holding = bool(self._live) and self._live[-1].end_s is None
         move_from = self._move_from_s if self.state == "reposition" else None
-        return self._live_step(tail_read(feat, holding, move_from))
+        tail = tail_read(feat, holding, move_from)
+        self._tail_state = tail.state
+        return self._live_step(tail)
+
+    def _tick_gap(self) -> float:
+        """Stream time to the next look: ``STEADY_TICK_S`` while rolling or an idle ball goes
+        on as announced, else ``TICK_S`` (a hold under way is watched closely: a step to a new
+        spot can be over within a second)."""
+        steady = self._pending is None and self._tail_state == self.state
+        return STEADY_TICK_S if steady and self.state in ("rolling", "idle") else TICK_S
 
     def _settle(
         self, codes: np.ndarray, feat: Features, edges: np.ndarray, final: bool
@@ -301,102 +339,3 @@ class HoldStream:
                     }
                 )
         return events
-
-    def _live_step(self, tail: TailState) -> list[dict[str, Any]]:
-        """Announce what the last seconds show: hold start, target, rolling, state changes."""
-        events: list[dict[str, Any]] = []
-        now = self._now_s
-        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
-        if current is None and tail.state == "hold" and tail.start_s is not None:
-            current = self._reopened()
-            if current is None:
-                start = self._start_seen(tail.start_s)
-                current = _LiveHold(start_s=start)
-                self._live.append(current)
-                events.append({"event": "hold_start", "t_s": now, "start_s": round(start, 2)})
-            events += self._announce("hold", now, at_once=True)
-        elif current is not None and self._breaks(tail, now):
-            current.end_s, current.moved = tail.since_s, tail.state != "idle"
-            self._move_from_s = tail.since_s
-            events += self._announce(tail.state, now, at_once=True)
-            current = None
-        else:
-            # A move that turns out to be rolling has waited for its own evidence.
-            moving_on = tail.state == "rolling" and self.state == "reposition"
-            events += self._announce(tail.state, now, at_once=moving_on)
-        if events and events[-1]["event"] == "state" and events[-1]["state"] == "rolling":
-            broke = self._live[-1] if self._live else None
-            recent = broke is not None and broke.end_s is not None and now - broke.end_s <= 10.0
-            events.insert(
-                len(events) - 1,
-                {
-                    "event": "rolling",
-                    "t_s": now,
-                    "hold_start_s": round(broke.start_s, 2) if recent and broke else None,
-                },
-            )
-        due = current is not None and now >= current.start_s + self.hold_target_s
-        if current is not None and due and not current.targeted:
-            current.targeted = True
-            events.append(
-                {
-                    "event": "hold_target",
-                    "t_s": now,
-                    "start_s": round(current.start_s, 2),
-                    "target_s": self.hold_target_s,
-                }
-            )
-        return events
-
-    def _start_seen(self, tail_start_s: float) -> float:
-        """A new hold's start: where the last seconds put it, unless they show it going on
-        since their beginning (a view joined mid-hold) and the full detector saw it start
-        earlier."""
-        at_edge = tail_start_s <= self._now_s - LIVE_WINDOW_S + 2.0
-        final = self._final_open_s
-        return final if at_edge and final is not None and final < tail_start_s else tail_start_s
-
-    def _breaks(self, tail: TailState, now: float) -> bool:
-        """Whether the hold under way ends: at once when the ball moves away; when the body's
-        signal is gone, only once that has lasted ``STATE_KEEP_S`` (no flicker)."""
-        if tail.state in ("hold", None):
-            self._idle_since = None
-            return False
-        if tail.state != "idle":
-            return True
-        if self._idle_since is None:
-            self._idle_since = now
-        return now - self._idle_since >= STATE_KEEP_S
-
-    def _reopened(self) -> _LiveHold | None:
-        """The last live hold, open again, if the full detector (run since it broke) still
-        sees it going on: the live view missed the body's signal for a moment. Not after the
-        ball moved away: the full detector sees a step to a new spot only seconds later."""
-        prev = self._live[-1] if self._live else None
-        final = self._final_open_s
-        if prev is None or prev.end_s is None or prev.moved or final is None:
-            return None
-        if self._final_at < prev.end_s:
-            return None
-        if final > prev.start_s + RESYNC_S:
-            return None
-        prev.end_s = None
-        return prev
-
-    def _announce(self, state: str | None, now: float, at_once: bool) -> list[dict[str, Any]]:
-        """A ``state`` event once a new state has lasted ``STATE_KEEP_S`` (at once for a hold
-        starting or breaking, which have waited for their own evidence)."""
-        if state is None:
-            return []
-        if state == self.state:
-            self._pending = None
-            return []
-        if not at_once:
-            if self._pending is None or self._pending[0] != state:
-                self._pending = (state, now)
-                return []
-            if now - self._pending[1] < STATE_KEEP_S:
-                return []
-        self._pending = None
-        self.state = state
-        return [{"event": "state", "t_s": now, "state": state}]

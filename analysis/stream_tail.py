@@ -10,11 +10,12 @@ itself, goes further than any step to a new spot, or lasts longer than one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S, window_range
-from holdtrack.analysis.features import Features
+from holdtrack.analysis.clean import FRAME_S, median, window_range
+from holdtrack.analysis.kinds import KindParams
 
 CONFIRM_S = 2.5  # settled under load this long: a hold has begun
 # ... unless the ball was rolling: a stroke turns round slowly, so then it takes longer.
@@ -37,6 +38,23 @@ ANCHOR_S = 3.0  # the spot a move starts from: the mean over this long before it
 LOADED_S = 4.0  # body evidence is read over this long
 LOADED_OFF_S = 15.0  # a hold ends unloaded only when the body evidence is gone this long
 LOOK_BACK_S = 30.0  # how far back the start of a settled stretch is traced
+
+
+class Features(Protocol):
+    """What the live view reads of the latest frames: :class:`features.Features` has it, and
+    so has the live view's own :class:`stream_frames.ImuView`."""
+
+    @property
+    def t(self) -> np.ndarray: ...
+    @property
+    def path(self) -> np.ndarray: ...
+    @property
+    def motion(self) -> np.ndarray: ...
+    @property
+    def carried(self) -> np.ndarray: ...
+    @property
+    def params(self) -> KindParams: ...
+    def body_series(self, a: int, b: int) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -66,21 +84,34 @@ def tail_read(feat: Features, holding: bool = False, move_from_s: float | None =
         loaded = _loaded(feat, settled_frames)
     if settled_frames < move:
         return _moving_state(feat, end_s, holding, loaded, move_from_s)
+    if holding and settled_frames < confirm:
+        # Still within every second, but not for long: a slow move. A hold whose ball has not
+        # stayed settled for CONFIRM_S in SMALL_MOVE_S is moving, however slowly.
+        unsettled = _moving_frames(feat, CONFIRM_S)
+        if unsettled * FRAME_S >= SMALL_MOVE_S:
+            return _moving_state(feat, end_s, holding, loaded, move_from_s, unsettled)
     if not loaded:
         return TailState("idle" if settled_frames >= confirm else None, end_s)
-    if settled_frames < _confirm_frames(feat, settled_frames):
+    longest = int(round(max(CONFIRM_S, CONFIRM_ROLLING_S) / FRAME_S))
+    if settled_frames < longest and settled_frames < _confirm_frames(feat, settled_frames):
         return TailState(None, end_s)
     start_s = end_s - settled_frames * FRAME_S
     return TailState("hold", start_s, start_s)
 
 
 def _moving_state(
-    feat: Features, end_s: float, holding: bool, loaded: bool, move_from_s: float | None
+    feat: Features,
+    end_s: float,
+    holding: bool,
+    loaded: bool,
+    move_from_s: float | None,
+    moving: int | None = None,
 ) -> TailState:
-    """What a moving ball is doing: carried or set down (idle), adjusting within a hold,
-    rolling, or stepping to a new spot (reposition)."""
+    """What a moving ball is doing (moving for the last ``moving`` frames, unless given: since
+    its last still second): carried or set down (idle), adjusting within a hold, rolling, or
+    stepping to a new spot (reposition)."""
     move = int(round(MOVE_S / FRAME_S))
-    moving = _moving_frames(feat)
+    moving = _moving_frames(feat) if moving is None else moving
     moving_since = end_s - moving * FRAME_S
     if feat.params.detects_carried and float(feat.carried[-move:].mean()) > 0.5:
         return TailState("idle", moving_since)
@@ -146,10 +177,10 @@ def _still_range(feat: Features) -> float:
     return feat.params.motion_on if feat.params.is_motion_sensor else LOAD_SETTLED_RANGE
 
 
-def _moving_frames(feat: Features) -> int:
+def _moving_frames(feat: Features, spell_s: float = MOVE_S) -> int:
     """How long the ball has been moving up to the end, in frames: since the end of the last
-    second-long spell it stayed still over (shorter still spells are part of the move)."""
-    move = int(round(MOVE_S / FRAME_S))
+    ``spell_s`` spell it stayed still over (shorter still spells are part of the move)."""
+    move = int(round(spell_s / FRAME_S))
     last = min(len(feat.t), int(round(LOOK_BACK_S / FRAME_S)))
     if last <= move:
         return last
@@ -173,4 +204,4 @@ def _loaded(feat: Features, frames: int) -> bool:
     the load itself for force and pressure sensors."""
     n = len(feat.t)
     a = max(n - frames, 0)
-    return bool(np.median(feat.body_series(a, n)) > 1.0)
+    return bool(median(feat.body_series(a, n)) > 1.0)

@@ -1,0 +1,249 @@
+"""The latest samples as regular frames, and their features, for the live view of :mod:`.stream`.
+
+Twice a second the live view reads features of the last 30 s. Computing them anew each time
+would cost far more than the samples between two looks bring; here each frame is averaged
+once, when its last sample has arrived, an IMU's contact path and body signal are extended by
+the new frames only, and what the live view seldom needs (how far the contact ranges, whether
+the ball is carried) is computed only when asked for.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from holdtrack.analysis.clean import FRAME_S, SHORT_GAP_S, runs_find
+from holdtrack.analysis.features import (
+    BODY_SERIES_WINDOW_S,
+    BODY_SMOOTH_FRAMES,
+    GAP_TILT_FRAMES,
+    body_scale_of,
+    body_series,
+    carried_flags,
+    contact_path,
+    contact_travel,
+)
+from holdtrack.analysis.kinds import KindParams, kind_params
+from holdtrack.analysis.process import frame_features, imu_noise
+from holdtrack.analysis.schema import SENSOR_COLUMNS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from holdtrack.analysis.features import Features
+
+# Frames either side that one frame of the body signal depends on (two moving means over the
+# window, one over the smoothing).
+_BODY_REACH = int(BODY_SERIES_WINDOW_S / FRAME_S) + BODY_SMOOTH_FRAMES
+
+
+class LiveLook:
+    """What the live view looks at: the latest frames of ``kind``'s columns, their features so
+    far, and what the full detector measured on more samples (``measured``)."""
+
+    def __init__(self, kind: str, keep_s: float) -> None:
+        self.kind = kind
+        self.params = kind_params(kind)
+        self.columns = SENSOR_COLUMNS[kind]
+        self.frames = LiveFrames(len(self.columns), keep_s)
+        self._history: Mapping[str, np.ndarray] = {}
+        self._gyro_bias: np.ndarray | None = None
+        self._noise: dict[float, dict[str, float]] = {}  # per samples-per-frame
+        self._path = np.empty((0, 3))  # IMUs: per frame kept, as features.contact_path
+        self._src = np.empty((0, 3))
+        self._body = np.empty(0)  # ... and the body signal (unscaled)
+
+    def measured(
+        self, history: Mapping[str, np.ndarray], gyro_bias: np.ndarray | None = None
+    ) -> None:
+        """What the full detector measured: the session's history (levels, noise) and the
+        gyroscope's zero."""
+        self._history, self._noise = history, {}
+        if gyro_bias is not None or self._gyro_bias is not None:
+            self._gyro_bias = gyro_bias
+            self._path = self._path[:0]  # integrated anew from the new zero
+
+    def view(self, samples: Callable[[], list[np.ndarray]]) -> Features | ImuView | None:
+        """Features of the latest frames (None before two frames); ``samples`` gives the
+        sensor columns' recent samples, asked for only while the noise is not yet known."""
+        fr = self.frames
+        new = fr.update()
+        if len(fr.t) < 2:
+            return None
+        if not self.params.is_motion_sensor:
+            return frame_features(
+                fr.t, fr.values, fr.gap, self.kind, fr.spf, [], self._history, steps=False
+            )
+        self._extend(new)
+        spf = round(fr.spf, 1)
+        noise = self._noise.get(spf)
+        if noise is None:
+            known = all(f"noise:{c}" in self._history for c in self.columns)
+            noise = imu_noise([] if known else samples(), spf, self.params, self._history)
+            if known:
+                self._noise[spf] = noise
+        scale = body_scale_of(self.params, noise)
+        return ImuView(self.params, fr.t, fr.values[:, :3], self._path, self._body, scale)
+
+    def _extend(self, new: int) -> None:
+        """The IMU path and body signal of the ``new`` frames just made: integrated on from the
+        last path, unless the zero is not yet known or a gap is near (then all anew)."""
+        fr, n = self.frames, len(self.frames.t)
+        self._path, self._src = self._path[-(n - new) or n :], self._src[-(n - new) or n :]
+        self._body = self._body[-(n - new) or n :]
+        gyro = fr.values[:, 3:6] if self.params.has_gyro else None
+        near = fr.gap[max(n - new - GAP_TILT_FRAMES - 1, 0) :].any()
+        unknown = gyro is not None and (self._gyro_bias is None or near)
+        whole = len(self._path) != n - new or unknown
+        if whole:
+            self._path, self._src = contact_path(fr.values[:, :3], gyro, fr.gap, self._gyro_bias)
+            self._body = body_series(self._src, 1.0, self.params, BODY_SERIES_WINDOW_S)
+            return
+        if new == 0:
+            return
+        a = n - new
+        path, src = contact_path(
+            fr.values[a:, :3], None if gyro is None else gyro[a:], fr.gap[a:], self._gyro_bias
+        )
+        if gyro is not None and a > 0:
+            path += self._path[-1]
+        self._path = np.concatenate([self._path, path])
+        self._src = np.concatenate([self._src, src])
+        # The body signal of the last frames changes as frames arrive after them.
+        c = max(a - 2 * _BODY_REACH, 0)
+        body = body_series(self._src[c:], 1.0, self.params, BODY_SERIES_WINDOW_S)
+        keep = max(a - _BODY_REACH, 0) if c > 0 else 0
+        self._body = np.concatenate([self._body[:keep], body[keep - c :]])
+
+
+class LiveFrames:
+    """Frames of the samples fed so far (``FRAME_S`` long, from the first sample on): a frame
+    is made once a sample of a later frame has arrived; the last ``keep_s`` of them are kept.
+
+    After :meth:`update`: frame centres ``t``, ``values`` (empty frames filled in between their
+    neighbours), ``gap`` flags (empty runs longer than ordinary packet spacing) and ``spf``,
+    the samples a frame averages."""
+
+    def __init__(self, n_columns: int, keep_s: float) -> None:
+        self.keep = int(round(keep_s / FRAME_S))
+        self._t0: float | None = None
+        self._first = 0  # index, from the first sample's frame, of the first frame kept
+        self.t = np.empty(0)
+        self.values = np.empty((0, n_columns))
+        self.gap = np.empty(0, dtype=bool)
+        self.spf = 1.0
+        self._count = np.empty(0, dtype=np.int64)
+        self._pending: list[list[np.ndarray]] = []  # per chunk: times, then each column
+
+    def add(self, t: np.ndarray, columns: list[np.ndarray]) -> None:
+        """Queue samples (times ``t`` and one array per column), after any queued before."""
+        if len(t) == 0:
+            return
+        if self._t0 is None:
+            self._t0 = float(t[0])
+        self._pending.append([t, *columns])
+
+    def update(self) -> int:
+        """Make every frame the queued samples complete; how many were made."""
+        n_before = len(self._count)
+        new = self._make()
+        if new:
+            n = len(self._count)
+            self.t = self._t0 + (self._first + np.arange(n) + 0.5) * FRAME_S
+            fresh = self._count[max(n - new - 1, 0) :]
+            if fresh.all() and not self.gap[-1:].any() and n_before:
+                self.gap = np.concatenate([self.gap[n_before + new - n :], np.zeros(new, bool)])
+            else:  # an empty frame among the new ones, or just before them
+                self.gap = np.zeros(n, dtype=bool)
+                min_frames = int(round(SHORT_GAP_S / FRAME_S))
+                for a, b in runs_find(self._count == 0):
+                    if b - a > min_frames:
+                        self.gap[a:b] = True
+            self.spf = max(float(self._count.sum()) / max(np.count_nonzero(self._count), 1), 1.0)
+        return new
+
+    def _make(self) -> int:
+        """Average the queued samples of every complete frame into the kept frames."""
+        if self._t0 is None or not any(len(p[0]) for p in self._pending):
+            return 0
+        parts = list(zip(*self._pending))
+        t = np.concatenate(parts[0]) if len(parts[0]) > 1 else parts[0][0]
+        v = np.column_stack([np.concatenate(p) if len(p) > 1 else p[0] for p in parts[1:]])
+        idx = ((t - self._t0) / FRAME_S).astype(np.int64) - self._first  # t >= t0: floor
+        next_frame = len(self._count)
+        new = int(idx[-1]) - next_frame
+        if new <= 0:
+            self._pending = [[t, *v.T]]
+            return 0
+        done = int(np.searchsorted(idx, idx[-1], side="left"))  # samples of complete frames
+        self._pending = [[t[done:], *v[done:].T]]
+        rel = idx[:done] - next_frame
+        starts = np.flatnonzero(rel[1:] != rel[:-1]) + 1  # first sample of each frame but one
+        starts = np.concatenate([[0], starts]) if done else starts
+        frame = rel[starts]
+        count = np.zeros(new, dtype=np.int64)
+        count[frame] = np.diff(starts, append=done)
+        out = np.empty((new, v.shape[1]))
+        if done:
+            out[frame] = np.add.reduceat(v[:done], starts, axis=0) / count[frame, None]
+        if len(frame) < new:
+            out = self._fill(out, count > 0, v[done:])
+        values = np.concatenate([self.values, out])
+        counts = np.concatenate([self._count, count])
+        drop = max(len(counts) - self.keep, 0)
+        self.values, self._count, self._first = values[drop:], counts[drop:], self._first + drop
+        return min(new, self.keep)
+
+    def _fill(self, out: np.ndarray, have: np.ndarray, later: np.ndarray) -> np.ndarray:
+        """Empty new frames, filled in between the frames either side (the last frame made
+        before, and the samples of the frame still being filled)."""
+        x = np.flatnonzero(have).astype(np.float64)
+        ys = [out[have]]
+        if len(self._count):
+            x = np.concatenate([[-1.0], x])
+            ys = [self.values[-1:], *ys]
+        x = np.concatenate([x, [float(len(out))]])
+        ys.append(later.mean(axis=0, keepdims=True))
+        y = np.concatenate(ys)
+        empty = np.flatnonzero(~have)
+        for c in range(out.shape[1]):
+            out[empty, c] = np.interp(empty, x, y[:, c])
+        return out
+
+
+class ImuView:
+    """The features of an IMU's latest frames the live view reads: the contact ``path`` and the
+    body signal (``body`` unscaled, per frame), from :class:`LiveLook`; how far the contact
+    ranges and whether the ball is carried, computed when first asked for."""
+
+    def __init__(
+        self,
+        params: KindParams,
+        t: np.ndarray,
+        acc: np.ndarray,
+        path: np.ndarray,
+        body: np.ndarray,
+        body_scale: float,
+    ) -> None:
+        self.params, self.t, self.path = params, t, path
+        self._acc, self._body, self.body_scale = acc, body, body_scale
+
+    @cached_property
+    def motion(self) -> np.ndarray:
+        """How far the contact ranges (mm), as :func:`features.contact_travel`."""
+        assert self.params.travel_window_s is not None
+        return contact_travel(self.path, self.params.travel_window_s)
+
+    @cached_property
+    def carried(self) -> np.ndarray:
+        """Frames of a ball carried in the hand."""
+        if not self.params.detects_carried:
+            return np.zeros(len(self.t), dtype=bool)
+        return carried_flags(self._acc)
+
+    def body_series(self, a: int, b: int) -> np.ndarray:
+        """Body evidence per frame of [a, b) (above 1: loaded), as the session's
+        :meth:`features.Features.body_series` reads it."""
+        return self._body[a:b] / self.body_scale

@@ -1,0 +1,140 @@
+"""The live view's decisions for :mod:`.stream`: what each look at the last seconds announces.
+
+Each look (``stream_tail.tail_read``) gives a state; these steps turn it into events: a hold
+started, broke, reached its target; rolling; a new state once it has lasted ``STATE_KEEP_S``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from holdtrack.analysis.stream_tail import TailState
+
+LIVE_WINDOW_S = 30.0  # the live view reads features of this much of the latest samples
+RESYNC_S = 5.0  # the live hold restarts where the full detector puts it, if that is later
+STATE_KEEP_S = 1.0  # a new live state must last this long before it is announced
+
+
+@dataclass
+class LiveHold:
+    """A hold the live view announced: its estimated start, and end once it broke."""
+
+    start_s: float
+    end_s: float | None = None
+    targeted: bool = False
+    counted: bool = False
+    moved: bool = False  # it broke because the ball moved away (not a lapse of the body signal)
+
+
+class LiveSteps:
+    """The live view's half of :class:`stream.HoldStream` (which sets these attributes)."""
+
+    hold_target_s: float
+    state: str
+    _live: list[LiveHold]
+    _now_s: float
+    _pending: tuple[str, float] | None
+    _idle_since: float | None
+    _final_open_s: float | None
+    _final_at: float
+    _move_from_s: float | None
+
+    def _live_step(self, tail: TailState) -> list[dict[str, Any]]:
+        """Announce what the last seconds show: hold start, target, rolling, state changes."""
+        events: list[dict[str, Any]] = []
+        now = self._now_s
+        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
+        if current is None and tail.state == "hold" and tail.start_s is not None:
+            current = self._reopened()
+            if current is None:
+                start = self._start_seen(tail.start_s)
+                current = LiveHold(start_s=start)
+                self._live.append(current)
+                events.append({"event": "hold_start", "t_s": now, "start_s": round(start, 2)})
+            events += self._announce("hold", now, at_once=True)
+        elif current is not None and self._breaks(tail, now):
+            current.end_s, current.moved = tail.since_s, tail.state != "idle"
+            self._move_from_s = tail.since_s
+            events += self._announce(tail.state, now, at_once=True)
+            current = None
+        else:
+            # A move that turns out to be rolling has waited for its own evidence.
+            moving_on = tail.state == "rolling" and self.state == "reposition"
+            events += self._announce(tail.state, now, at_once=moving_on)
+        if events and events[-1]["event"] == "state" and events[-1]["state"] == "rolling":
+            broke = self._live[-1] if self._live else None
+            recent = broke is not None and broke.end_s is not None and now - broke.end_s <= 10.0
+            events.insert(
+                len(events) - 1,
+                {
+                    "event": "rolling",
+                    "t_s": now,
+                    "hold_start_s": round(broke.start_s, 2) if recent and broke else None,
+                },
+            )
+        due = current is not None and now >= current.start_s + self.hold_target_s
+        if current is not None and due and not current.targeted:
+            current.targeted = True
+            events.append(
+                {
+                    "event": "hold_target",
+                    "t_s": now,
+                    "start_s": round(current.start_s, 2),
+                    "target_s": self.hold_target_s,
+                }
+            )
+        return events
+
+    def _start_seen(self, tail_start_s: float) -> float:
+        """A new hold's start: where the last seconds put it, unless they show it going on
+        since their beginning (a view joined mid-hold) and the full detector saw it start
+        earlier."""
+        at_edge = tail_start_s <= self._now_s - LIVE_WINDOW_S + 2.0
+        final = self._final_open_s
+        return final if at_edge and final is not None and final < tail_start_s else tail_start_s
+
+    def _breaks(self, tail: TailState, now: float) -> bool:
+        """Whether the hold under way ends: at once when the ball moves away; when the body's
+        signal is gone, only once that has lasted ``STATE_KEEP_S`` (no flicker)."""
+        if tail.state in ("hold", None):
+            self._idle_since = None
+            return False
+        if tail.state != "idle":
+            return True
+        if self._idle_since is None:
+            self._idle_since = now
+        return now - self._idle_since >= STATE_KEEP_S
+
+    def _reopened(self) -> LiveHold | None:
+        """The last live hold, open again, if the full detector (run since it broke) still
+        sees it going on: the live view missed the body's signal for a moment. Not after the
+        ball moved away: the full detector sees a step to a new spot only seconds later."""
+        prev = self._live[-1] if self._live else None
+        final = self._final_open_s
+        if prev is None or prev.end_s is None or prev.moved or final is None:
+            return None
+        if self._final_at < prev.end_s:
+            return None
+        if final > prev.start_s + RESYNC_S:
+            return None
+        prev.end_s = None
+        return prev
+
+    def _announce(self, state: str | None, now: float, at_once: bool) -> list[dict[str, Any]]:
+        """A ``state`` event once a new state has lasted ``STATE_KEEP_S`` (at once for a hold
+        starting or breaking, which have waited for their own evidence)."""
+        if state is None:
+            return []
+        if state == self.state:
+            self._pending = None
+            return []
+        if not at_once:
+            if self._pending is None or self._pending[0] != state:
+                self._pending = (state, now)
+                return []
+            if now - self._pending[1] < STATE_KEEP_S:
+                return []
+        self._pending = None
+        self.state = state
+        return [{"event": "state", "t_s": now, "state": state}]
