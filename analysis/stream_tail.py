@@ -19,7 +19,7 @@ from holdtrack.analysis.kinds import KindParams
 
 CONFIRM_S = 2.5  # settled under load this long: a hold has begun
 # ... unless the ball was rolling: a stroke turns round slowly, so then it takes longer.
-CONFIRM_ROLLING_S = 3.5
+CONFIRM_ROLLING_S = 4.0
 ROLLING_CONTEXT_S = 20.0  # rolling: moving for more than a share of this long before settling
 ROLLING_SHARE = 0.3
 MOVE_S = 1.0  # the contact ranges beyond stillness within this long: the ball moves
@@ -111,7 +111,10 @@ def _moving_state(
     its last still second): carried or set down (idle), adjusting within a hold, rolling, or
     stepping to a new spot (reposition)."""
     move = int(round(MOVE_S / FRAME_S))
-    moving = _moving_frames(feat) if moving is None else moving
+    if moving is None:
+        moving = _moving_frames(feat)
+        if holding:  # a hold's spot is where the ball last stayed settled, not a pause since
+            moving = max(moving, _moving_frames(feat, CONFIRM_S))
     moving_since = end_s - moving * FRAME_S
     if feat.params.detects_carried and float(feat.carried[-move:].mean()) > 0.5:
         return TailState("idle", moving_since)
