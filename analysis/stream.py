@@ -92,8 +92,8 @@ class HoldStream(LiveSteps):
     @property
     def hold_start_s(self) -> float | None:
         """Estimated start of the hold under way as the live view sees it, or None."""
-        live = self._live[-1] if self._live else None
-        return live.start_s if live is not None and live.end_s is None else None
+        live = self._open_live()
+        return live.start_s if live is not None else None
 
     def feed(self, data: pd.DataFrame | Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
         """Take the next samples (``time_s`` plus sample columns); return the events they
@@ -111,7 +111,7 @@ class HoldStream(LiveSteps):
             cols = {name: values[keep] for name, values in cols.items()}
             t = t[keep]
         # Copies: a caller may fill its buffers anew once this returns.
-        cols = {name: np.array(values) for name, values in cols.items()}
+        cols = {name: np.array(values) for name, values in cols.items() if name != "time_s"}
         cols["time_s"] = t = np.array(t)
         for name, values in cols.items():
             self._cols.setdefault(name, []).append(values)
@@ -213,7 +213,7 @@ class HoldStream(LiveSteps):
     def _lost_live(self, codes: np.ndarray, edges: np.ndarray) -> list[dict[str, Any]]:
         """The full detector sees no hold for ``LOST_S`` since the one the live view still
         follows ended (a move too slow for the last seconds to show): the live hold ends."""
-        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
+        current = self._open_live()
         runs = runs_find(codes == HOLD)
         if current is None or not runs:
             return []
@@ -223,9 +223,7 @@ class HoldStream(LiveSteps):
         current.end_s, current.moved = end_s, True
         state = STATES[int(codes[-1])]
         events = self._announce(state, self._now_s, at_once=True)
-        if state == "rolling":
-            rolling = {"event": "rolling", "t_s": self._now_s, "hold_start_s": None}
-            events.insert(0, rolling)
+        self._tell_rolling(events)
         return events
 
     def _measured(self, cols: dict[str, np.ndarray]) -> None:
@@ -239,7 +237,7 @@ class HoldStream(LiveSteps):
     def _resync_live(self, start_s: float) -> list[dict[str, Any]]:
         """The full detector sees the hold under way begin later than the live view thought
         (a step to a new spot the last seconds did not show): the live hold starts anew."""
-        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
+        current = self._open_live()
         if current is None:
             return []
         if start_s <= current.start_s + RESYNC_S:

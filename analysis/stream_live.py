@@ -40,11 +40,32 @@ class LiveSteps:
     _final_at: float
     _move_from_s: float | None
 
+    def _open_live(self) -> LiveHold | None:
+        """The live hold under way (announced and not broken), or None."""
+        return self._live[-1] if self._live and self._live[-1].end_s is None else None
+
+    def _tell_rolling(self, events: list[dict[str, Any]]) -> None:
+        """Before a ``state`` event that announces rolling, put the ``rolling`` event, with
+        the hold it broke within the last 10 s."""
+        if not events or events[-1]["event"] != "state" or events[-1]["state"] != "rolling":
+            return
+        now = self._now_s
+        broke = self._live[-1] if self._live else None
+        recent = broke is not None and broke.end_s is not None and now - broke.end_s <= 10.0
+        events.insert(
+            len(events) - 1,
+            {
+                "event": "rolling",
+                "t_s": now,
+                "hold_start_s": round(broke.start_s, 2) if recent and broke else None,
+            },
+        )
+
     def _live_step(self, tail: TailState) -> list[dict[str, Any]]:
         """Announce what the last seconds show: hold start, target, rolling, state changes."""
         events: list[dict[str, Any]] = []
         now = self._now_s
-        current = self._live[-1] if self._live and self._live[-1].end_s is None else None
+        current = self._open_live()
         if current is None and tail.state == "hold" and tail.start_s is not None:
             current = self._reopened()
             if current is None:
@@ -62,17 +83,7 @@ class LiveSteps:
             # A move that turns out to be rolling has waited for its own evidence.
             moving_on = tail.state == "rolling" and self.state == "reposition"
             events += self._announce(tail.state, now, at_once=moving_on)
-        if events and events[-1]["event"] == "state" and events[-1]["state"] == "rolling":
-            broke = self._live[-1] if self._live else None
-            recent = broke is not None and broke.end_s is not None and now - broke.end_s <= 10.0
-            events.insert(
-                len(events) - 1,
-                {
-                    "event": "rolling",
-                    "t_s": now,
-                    "hold_start_s": round(broke.start_s, 2) if recent and broke else None,
-                },
-            )
+        self._tell_rolling(events)
         due = current is not None and now >= current.start_s + self.hold_target_s
         if current is not None and due and not current.targeted:
             current.targeted = True
