@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from holdtrack.analysis.features import Features
 
 TICK_S = 0.5  # stream time between two looks at the last seconds (the live view)
-STEADY_TICK_S = 1.0  # ... while rolling or an idle ball goes on unchanged
+STEADY_TICK_S = 1.0  # ... while a hold, rolling or an idle ball goes on as announced
 FINAL_EVERY_S = 10.0  # stream time between two runs of the full detector (the final view)
 # ... at least: a run over a longer window waits this share of the window's length, so the
 # full detector's cost per sample stays a few times the batch analysis's, whatever the hold.
@@ -65,7 +65,7 @@ class HoldStream(LiveSteps):
         self.hold_target_s = hold_target_s
         self.holds: list[Hold] = []  # final holds, in order
         self.state = "idle"  # the live state last announced
-        self._cols: dict[str, list[np.ndarray]] = {}
+        self._blocks: list[np.ndarray] = []  # the kept samples: rows of time_s, sensor columns
         self._look: LiveLook | None = None  # the latest samples as frames, for the live view
         self._first_s: float | None = None
         self._now_s = -np.inf
@@ -98,26 +98,27 @@ class HoldStream(LiveSteps):
     def feed(self, data: pd.DataFrame | Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
         """Take the next samples (``time_s`` plus sample columns); return the events they
         bring, in order. Chunks may be of any size, irregular, and have gaps between them."""
-        cols = sample_columns(data)
-        if "time_s" not in cols or len(cols["time_s"]) == 0:
+        if "time_s" in data and len(data["time_s"]) == 0:
             return []
         if self.kind is None:
-            self.kind = infer_sensor_kind(cols)
-        t = np.asarray(cols["time_s"], dtype=np.float64)
+            self.kind = infer_sensor_kind(sample_columns(data))
+        names = ("time_s", *SENSOR_COLUMNS[self.kind])
+        missing = [c for c in names if c not in data]
+        if missing:
+            raise ValueError(f"samples lack {', '.join(missing)} for a {self.kind} sensor")
+        t = np.asarray(data["time_s"], dtype=np.float64)
+        keep = slice(None)
         if not t[0] >= self._now_s:  # samples older than the newest fed are dropped
             keep = t >= self._now_s
             if not keep.any():
                 return []
-            cols = {name: values[keep] for name, values in cols.items()}
             t = t[keep]
-        # Copies: a caller may fill its buffers anew once this returns.
-        cols = {name: np.array(values) for name, values in cols.items() if name != "time_s"}
-        cols["time_s"] = t = np.array(t)
-        for name, values in cols.items():
-            self._cols.setdefault(name, []).append(values)
+        # One copy of the chunk, as rows: a caller may fill its buffers anew once this returns.
+        block = np.array([t, *(np.asarray(data[c])[keep] for c in names[1:])], np.float64).T
+        self._blocks.append(block)
         if self._look is None:
             self._look = LiveLook(self.kind, LIVE_WINDOW_S)
-        self._look.frames.add(t, [cols[c] for c in SENSOR_COLUMNS[self.kind]])
+        self._look.frames.add(block)
         if self._first_s is None:
             self._first_s = float(t[0])
             self._next_tick_s = self._first_s + TICK_S
@@ -135,11 +136,11 @@ class HoldStream(LiveSteps):
             self._next_tick_s = self._now_s + self._tick_gap()
         if final_due:
             events += self._final_tick()
-        return events
+        return events + self._target_reached()
 
     def _final_tick(self) -> list[dict[str, Any]]:
         events = self._tick(final=False)
-        window_s = self._now_s - float(self._cols["time_s"][0][0])
+        window_s = self._now_s - float(self._blocks[0][0, 0])
         self._next_final_s = self._now_s + max(FINAL_EVERY_S, FINAL_SHARE * window_s)
         return events
 
@@ -150,16 +151,25 @@ class HoldStream(LiveSteps):
         return self._tick(final=True)
 
     def _window(self) -> dict[str, np.ndarray]:
-        """The kept samples as arrays, trimmed to the window."""
-        cols = {k: np.concatenate(v) if len(v) > 1 else v[0] for k, v in self._cols.items()}
-        t = cols["time_s"]
+        """The kept samples as columns, trimmed to the window."""
+        block = self._kept()
         frontier = self._open_start_s if self._open_start_s is not None else self._settled_s
         start = max(min(frontier, self._now_s - SETTLE_S) - CONTEXT_S, self._now_s - MAX_WINDOW_S)
-        first = int(np.searchsorted(t, start, side="left"))
-        self._keep_history(t[:first], cols)
-        cols = {k: v[first:] for k, v in cols.items()}
-        self._cols = {k: [v] for k, v in cols.items()}
-        return cols
+        first = int(np.searchsorted(block[:, 0], start, side="left"))
+        old = self._columns(block[:first])
+        self._keep_history(old["time_s"], old)
+        self._blocks = [block[first:]]
+        return self._columns(block[first:])
+
+    def _kept(self) -> np.ndarray:
+        """The kept samples' rows, as one array."""
+        blocks = self._blocks
+        return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+    def _columns(self, block: np.ndarray) -> dict[str, np.ndarray]:
+        """Rows of samples as named columns (each contiguous)."""
+        assert self.kind is not None
+        return dict(zip(("time_s", *SENSOR_COLUMNS[self.kind]), block.T.copy()))
 
     def _keep_history(self, t: np.ndarray, cols: dict[str, np.ndarray]) -> None:
         """Remember what samples leaving the window tell of the whole session."""
@@ -251,8 +261,7 @@ class HoldStream(LiveSteps):
     def _live_tick(self) -> list[dict[str, Any]]:
         """The live view: features of the latest frames, read at their end."""
         assert self.kind is not None and self._look is not None
-        columns = SENSOR_COLUMNS[self.kind]
-        feat = self._look.view(lambda: [np.concatenate(self._cols[c]) for c in columns])
+        feat = self._look.view(lambda: list(self._kept()[:, 1:].T))
         if feat is None:
             return []
         holding = bool(self._live) and self._live[-1].end_s is None
@@ -262,11 +271,10 @@ class HoldStream(LiveSteps):
         return self._live_step(tail)
 
     def _tick_gap(self) -> float:
-        """Stream time to the next look: ``STEADY_TICK_S`` while rolling or an idle ball goes
-        on as announced, else ``TICK_S`` (a hold under way is watched closely: a step to a new
-        spot can be over within a second)."""
-        steady = self._pending is None and self._tail_state == self.state
-        return STEADY_TICK_S if steady and self.state in ("rolling", "idle") else TICK_S
+        """Stream time to the next look: ``STEADY_TICK_S`` while the state goes on as
+        announced, else ``TICK_S`` (a change, or a step to a new spot, is followed closely)."""
+        steady = self._pending is None and self._tail_state == self.state != "reposition"
+        return STEADY_TICK_S if steady else TICK_S
 
     def _settle(
         self, codes: np.ndarray, feat: Features, edges: np.ndarray, final: bool

@@ -135,15 +135,16 @@ class LiveFrames:
         self.gap = np.empty(0, dtype=bool)
         self.spf = 1.0
         self._count = np.empty(0, dtype=np.int64)
-        self._pending: list[list[np.ndarray]] = []  # per chunk: times, then each column
+        self._pending: list[np.ndarray] = []  # per chunk: rows of the time, then each column
 
-    def add(self, t: np.ndarray, columns: list[np.ndarray]) -> None:
-        """Queue samples (times ``t`` and one array per column), after any queued before."""
-        if len(t) == 0:
+    def add(self, block: np.ndarray) -> None:
+        """Queue samples (rows of ``block``: the time, then each column), after any queued
+        before."""
+        if len(block) == 0:
             return
         if self._t0 is None:
-            self._t0 = float(t[0])
-        self._pending.append([t, *columns])
+            self._t0 = float(block[0, 0])
+        self._pending.append(block)
 
     def update(self) -> int:
         """Make every frame the queued samples complete; how many were made."""
@@ -166,30 +167,29 @@ class LiveFrames:
 
     def _make(self) -> int:
         """Average the queued samples of every complete frame into the kept frames."""
-        if self._t0 is None or not any(len(p[0]) for p in self._pending):
+        if self._t0 is None or not self._pending:
             return 0
-        parts = list(zip(*self._pending))
-        t = np.concatenate(parts[0]) if len(parts[0]) > 1 else parts[0][0]
-        v = np.column_stack([np.concatenate(p) if len(p) > 1 else p[0] for p in parts[1:]])
-        idx = ((t - self._t0) / FRAME_S).astype(np.int64) - self._first  # t >= t0: floor
-        next_frame = len(self._count)
-        new = int(idx[-1]) - next_frame
+        block = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        idx = ((block[:, 0] - self._t0) / FRAME_S).astype(np.int64)  # t >= t0: floor
+        next_frame = self._first + len(self._count)
+        last = int(idx[-1])
+        new = last - next_frame
         if new <= 0:
-            self._pending = [[t, *v.T]]
+            self._pending = [block]
             return 0
-        done = int(np.searchsorted(idx, idx[-1], side="left"))  # samples of complete frames
-        self._pending = [[t[done:], *v[done:].T]]
-        rel = idx[:done] - next_frame
-        starts = np.flatnonzero(rel[1:] != rel[:-1]) + 1  # first sample of each frame but one
-        starts = np.concatenate([[0], starts]) if done else starts
-        frame = rel[starts]
-        count = np.zeros(new, dtype=np.int64)
-        count[frame] = np.diff(starts, append=done)
-        out = np.empty((new, v.shape[1]))
-        if done:
-            out[frame] = np.add.reduceat(v[:done], starts, axis=0) / count[frame, None]
-        if len(frame) < new:
-            out = self._fill(out, count > 0, v[done:])
+        done = int(np.searchsorted(idx, last, side="left"))  # samples of complete frames
+        self._pending = [block[done:]]
+        count = np.bincount(idx[:done] - next_frame, minlength=new)
+        starts = np.cumsum(count) - count  # first sample of each frame
+        if done and count.all():
+            out = np.add.reduceat(block[:done, 1:], starts, axis=0) / count[:, None]
+        else:  # empty frames among the new ones
+            have = count > 0
+            out = np.empty((new, block.shape[1] - 1))
+            if done:
+                sums = np.add.reduceat(block[:done, 1:], starts[have], axis=0)
+                out[have] = sums / count[have, None]
+            out = self._fill(out, have, block[done:, 1:])
         values = np.concatenate([self.values, out])
         counts = np.concatenate([self._count, count])
         drop = max(len(counts) - self.keep, 0)

@@ -62,7 +62,7 @@ class LiveSteps:
         )
 
     def _live_step(self, tail: TailState) -> list[dict[str, Any]]:
-        """Announce what the last seconds show: hold start, target, rolling, state changes."""
+        """Announce what the last seconds show: hold start, rolling, state changes."""
         events: list[dict[str, Any]] = []
         now = self._now_s
         current = self._open_live()
@@ -84,18 +84,25 @@ class LiveSteps:
             moving_on = tail.state == "rolling" and self.state == "reposition"
             events += self._announce(tail.state, now, at_once=moving_on)
         self._tell_rolling(events)
-        due = current is not None and now >= current.start_s + self.hold_target_s
-        if current is not None and due and not current.targeted:
-            current.targeted = True
-            events.append(
-                {
-                    "event": "hold_target",
-                    "t_s": now,
-                    "start_s": round(current.start_s, 2),
-                    "target_s": self.hold_target_s,
-                }
-            )
         return events
+
+    def _target_reached(self) -> list[dict[str, Any]]:
+        """The ``hold_target`` event once the live hold under way has lasted the target,
+        checked with every chunk fed (not only at looks)."""
+        current = self._open_live()
+        if current is None or current.targeted:
+            return []
+        if self._now_s < current.start_s + self.hold_target_s:
+            return []
+        current.targeted = True
+        return [
+            {
+                "event": "hold_target",
+                "t_s": self._now_s,
+                "start_s": round(current.start_s, 2),
+                "target_s": self.hold_target_s,
+            }
+        ]
 
     def _start_seen(self, tail_start_s: float) -> float:
         """A new hold's start: where the last seconds put it, unless they show it going on

@@ -29,12 +29,13 @@ def test_frames_made_chunk_by_chunk_equal_the_batch_framing():
     t[(t > t[0] + 12.0) & (t < t[0] + 13.5)] = np.nan  # a dropout of 1.5 s
     keep = ~np.isnan(t)
     t, values = t[keep], [cols[c][keep] for c in names]
+    rows = np.column_stack([t, *values])
     frames = LiveFrames(len(names), keep_s=600.0)
     rng = np.random.default_rng(1)
     i = 0
     while i < len(t):
         k = int(rng.integers(1, 40))
-        frames.add(t[i : i + k], [v[i : i + k] for v in values])
+        frames.add(rows[i : i + k])
         frames.update()
         i += k
     centres, batch, info = frames_make(t, values, FRAME_S)
@@ -53,9 +54,10 @@ def test_path_and_body_extended_frame_by_frame_equal_the_whole_window():
     look = LiveLook("imu", keep_s=30.0)
     bias = np.array([float(np.median(cols[c])) for c in names[3:6]])
     look.measured({f"noise:{c}": np.array([0.01]) for c in names}, bias)
-    n_samples, i = len(cols["time_s"]), 0
-    while i < n_samples:
-        look.frames.add(cols["time_s"][i : i + 7], [cols[c][i : i + 7] for c in names])
+    rows = np.column_stack([cols["time_s"], *(cols[c] for c in names)])
+    i = 0
+    while i < len(rows):
+        look.frames.add(rows[i : i + 7])
         view = look.view(lambda: [])
         i += 7
     assert view is not None and len(view.t) == 300  # 30 s kept, the oldest dropped
