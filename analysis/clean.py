@@ -74,6 +74,23 @@ def median(a: np.ndarray) -> float:
     return float(part[n // 2] if n % 2 else (part[n // 2 - 1] + part[n // 2]) / 2)
 
 
+def percentile(a: np.ndarray, q: float) -> float:
+    """``np.percentile(a, q)`` of a 1-D array (linear interpolation; NaN if any value is), by
+    one partition, for the same reason as :func:`median`."""
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    virtual = (n - 1) * (q / 100)
+    i = min(int(np.floor(virtual)), n - 1)
+    j = min(i + 1, n - 1)
+    part = np.partition(a, [i, j, n - 1])
+    if np.isnan(part[-1]):
+        return float("nan")
+    lo, hi = float(part[i]), float(part[j])
+    gamma = virtual - i
+    return hi - (hi - lo) * (1 - gamma) if gamma >= 0.5 else lo + (hi - lo) * gamma
+
+
 def median_of_many(x: np.ndarray) -> float:
     """``np.median`` of a 1-D array (NaN when empty or when any value is NaN). Sample spacings
     are mostly one value: when a sample's median is also the middle of the whole array, two

@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S, least_covering, moving_mean, runs_find, window_range
+from holdtrack.analysis.clean import (
+    FRAME_S,
+    least_covering,
+    median,
+    moving_mean,
+    percentile,
+    runs_find,
+    window_range,
+)
 from holdtrack.analysis.kinds import (
     BALL_RADIUS_MM,
     SETTLED_FLANK_S,
@@ -143,8 +151,8 @@ def body_series(
 
 def carried_flags(acc: np.ndarray) -> np.ndarray:
     """Frames of a ball carried in the hand: large linear accelerations much of the time."""
-    amag = np.linalg.norm(acc, axis=1)
-    lin = np.sqrt(moving_mean((amag - np.median(amag)) ** 2, CARRIED_RMS_FRAMES))
+    amag = np.sqrt((acc * acc).sum(axis=1))
+    lin = np.sqrt(moving_mean((amag - median(amag)) ** 2, CARRIED_RMS_FRAMES))
     share = moving_mean((lin > CARRIED_LIN_ACC_MS2).astype(float), CARRIED_SHARE_FRAMES)
     return share > CARRIED_MIN_SHARE
 
@@ -314,7 +322,7 @@ def _load_floor(
         if history is not None and len(history):
             base = min(base, float(history.min()))
         x, seen = x - base, seen - base
-    span = float(np.percentile(seen, LOAD_SPAN_PERCENTILE))
+    span = percentile(seen, LOAD_SPAN_PERCENTILE)
     floor = max(LOAD_FLOOR_SHARE * span, params.load_floor_min)
     return x, span, floor
 
@@ -373,7 +381,7 @@ def noise_of_blocks(blocks: np.ndarray, values: np.ndarray) -> float:
     """The noise the quietest of :func:`block_noise`'s ``blocks`` show; with fewer than four,
     the spread of the first differences of ``values`` instead."""
     if len(blocks) >= 4:
-        return float(np.percentile(blocks, 5))
+        return percentile(blocks, 5)
     d = np.diff(np.asarray(values, dtype=np.float64))
     if len(d) == 0:
         return 0.0

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S, runs_find
+from holdtrack.analysis.clean import FRAME_S, median, runs_find
 from holdtrack.analysis.features import block_noise, noise_of_blocks
 from holdtrack.analysis.holds import Hold, holds_find
 from holdtrack.analysis.process import sample_columns, session_features
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from holdtrack.analysis.features import Features
 
 TICK_S = 0.5  # stream time between two looks at the last seconds (the live view)
-STEADY_TICK_S = 1.0  # ... while a hold, rolling or an idle ball goes on as announced
+HOLD_TICK_S = 1.0  # ... while a hold goes on as announced
+STEADY_TICK_S = 2.0  # ... while rolling or an idle ball goes on as announced
 FINAL_EVERY_S = 10.0  # stream time between two runs of the full detector (the final view)
 # ... at least: a run over a longer window waits this share of the window's length, so the
 # full detector's cost per sample stays a few times the batch analysis's, whatever the hold.
@@ -103,18 +104,19 @@ class HoldStream(LiveSteps):
         if self.kind is None:
             self.kind = infer_sensor_kind(sample_columns(data))
         names = ("time_s", *SENSOR_COLUMNS[self.kind])
-        missing = [c for c in names if c not in data]
-        if missing:
-            raise ValueError(f"samples lack {', '.join(missing)} for a {self.kind} sensor")
-        t = np.asarray(data["time_s"], dtype=np.float64)
-        keep = slice(None)
-        if not t[0] >= self._now_s:  # samples older than the newest fed are dropped
-            keep = t >= self._now_s
-            if not keep.any():
-                return []
-            t = t[keep]
-        # One copy of the chunk, as rows: a caller may fill its buffers anew once this returns.
-        block = np.array([t, *(np.asarray(data[c])[keep] for c in names[1:])], np.float64).T
+        try:
+            t = np.asarray(data["time_s"], dtype=np.float64)
+            keep = slice(None)
+            if not t[0] >= self._now_s:  # samples older than the newest fed are dropped
+                keep = t >= self._now_s
+                if not keep.any():
+                    return []
+                t = t[keep]
+            # One copy of the chunk, as rows: a caller may fill its buffers anew after this.
+            block = np.array([t, *(np.asarray(data[c])[keep] for c in names[1:])], np.float64).T
+        except KeyError:
+            missing = ", ".join(c for c in names if c not in data)
+            raise ValueError(f"samples lack {missing} for a {self.kind} sensor") from None
         self._blocks.append(block)
         if self._look is None:
             self._look = LiveLook(self.kind, LIVE_WINDOW_S)
@@ -241,7 +243,7 @@ class HoldStream(LiveSteps):
         noise, and the gyroscope's zero (median rates)."""
         assert self.kind is not None and self._look is not None
         gyro = SENSOR_COLUMNS[self.kind][3:6] if self.kind == "imu" else ()
-        bias = np.array([float(np.median(cols[c])) for c in gyro]) if gyro else None
+        bias = np.array([median(cols[c]) for c in gyro]) if gyro else None
         self._look.measured(self._live_history, bias)
 
     def _resync_live(self, start_s: float) -> list[dict[str, Any]]:
@@ -271,10 +273,14 @@ class HoldStream(LiveSteps):
         return self._live_step(tail)
 
     def _tick_gap(self) -> float:
-        """Stream time to the next look: ``STEADY_TICK_S`` while the state goes on as
-        announced, else ``TICK_S`` (a change, or a step to a new spot, is followed closely)."""
-        steady = self._pending is None and self._tail_state == self.state != "reposition"
-        return STEADY_TICK_S if steady else TICK_S
+        """Stream time to the next look: ``TICK_S`` while a change, or a step to a new spot,
+        is under way; longer while the state goes on as announced (a hold is watched closer:
+        the ball leaving it is a change to tell at once)."""
+        if self._pending is not None or self._tail_state != self.state:
+            return TICK_S
+        if self.state == "reposition":
+            return TICK_S
+        return HOLD_TICK_S if self.state == "hold" else STEADY_TICK_S
 
     def _settle(
         self, codes: np.ndarray, feat: Features, edges: np.ndarray, final: bool

@@ -112,10 +112,33 @@ class LiveLook:
         self._path = np.concatenate([self._path, path])
         self._src = np.concatenate([self._src, src])
         # The body signal of the last frames changes as frames arrive after them.
-        c = max(a - 2 * _BODY_REACH, 0)
-        body = body_series(self._src[c:], 1.0, self.params, BODY_SERIES_WINDOW_S)
-        keep = max(a - _BODY_REACH, 0) if c > 0 else 0
-        self._body = np.concatenate([self._body[:keep], body[keep - c :]])
+        keep = a - _BODY_REACH
+        if keep < _BODY_REACH:
+            self._body = body_series(self._src, 1.0, self.params, BODY_SERIES_WINDOW_S)
+        else:
+            self._body = np.concatenate([self._body[:keep], _body_from(self._src, keep)])
+
+
+def _body_from(src: np.ndarray, first: int) -> np.ndarray:
+    """:func:`features.body_series` (unscaled, the default window) of frames ``first`` on, from
+    the body channels ``src``: the same moving means, computed only where they are needed."""
+    win = int(BODY_SERIES_WINDOW_S / FRAME_S)
+    lead = first - 2 * (win // 2)  # the smoothed channels are needed from here on
+    x = _centred_means(src, BODY_SMOOTH_FRAMES, lead)
+    resid = x[win // 2 :] - _centred_means(x, win, win // 2)
+    return np.sqrt(_centred_means((resid * resid).sum(axis=1), win, win // 2))
+
+
+def _centred_means(x: np.ndarray, n: int, first: int) -> np.ndarray:
+    """:func:`clean.moving_mean` over ``n`` frames of ``x``'s frames ``first`` on, where no
+    window is cut short on the left (``first >= n // 2``); on the right they are."""
+    m, half = len(x), n // 2
+    c = np.empty((m + 1, *x.shape[1:]))
+    c[0] = 0.0
+    np.cumsum(x, axis=0, out=c[1:])
+    lo = np.arange(first - half, m - half)
+    hi = np.minimum(lo + n, m)
+    return (c[hi] - c[lo]) / (hi - lo).reshape((-1,) + (1,) * (x.ndim - 1))
 
 
 class LiveFrames:

@@ -171,8 +171,8 @@ def _settled_frames(feat: Features, most: int) -> int:
     """How many of the last frames (up to ``most``) the contact (or load) stays still over:
     within the kind's stillness range (IMUs, mm) or ``LOAD_SETTLED_RANGE`` of the load."""
     back = feat.path[::-1][:most]
-    spread = np.sqrt(((np.maximum.accumulate(back) - np.minimum.accumulate(back)) ** 2).sum(axis=1))
-    over = np.flatnonzero(spread > _still_range(feat))
+    spread = np.maximum.accumulate(back) - np.minimum.accumulate(back)
+    over = np.flatnonzero((spread * spread).sum(axis=1) > _still_range(feat) ** 2)
     return int(over[0]) if len(over) else min(most, len(feat.t))
 
 

@@ -11,6 +11,7 @@ from holdtrack.analysis.clean import (
     median,
     median_of_many,
     moving_mean,
+    percentile,
     runs_find,
     timestamps_clean,
     window_range,
@@ -81,6 +82,17 @@ def test_medians_are_numpys(n):
         for ours in (median(x), median_of_many(x)):
             assert ours == np.median(x) or (np.isnan(ours) and np.isnan(np.median(x)))
     assert np.isnan(median(np.zeros(0))) and np.isnan(median_of_many(np.zeros(0)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 17, 18, 1000])
+def test_percentiles_are_numpys(n):
+    rng = np.random.default_rng(n)
+    with_nan = rng.normal(size=n)
+    with_nan[n // 2] = np.nan
+    for x in (rng.normal(size=n) * 1e-3, np.round(rng.normal(size=n), 1), with_nan):
+        for q in (0, 2.5, 5, 50, 95, 100):
+            ours, numpys = percentile(x, q), np.percentile(x, q)
+            assert ours == numpys or (np.isnan(ours) and np.isnan(numpys))
 
 
 def test_sample_period_without_shared_timestamps_is_the_median_spacing():
