@@ -48,6 +48,9 @@ CONTEXT_S = 60.0  # samples kept before the oldest stretch that may still change
 MAX_WINDOW_S = 1200.0  # never more than this (a hold longer keeps the start it was seen with)
 STABLE_S = 0.5  # a hold is final once two runs of the full detector agree on it this closely
 LOST_S = 20.0  # the full detector saw no hold this long: the live hold under way has ended
+# A hold under way: whether a body loads the ball is read this often (a hold ends unloaded
+# only once the body's signal has been gone for stream_tail.LOADED_OFF_S).
+LOADED_EVERY_S = 2.0
 
 LOAD_COLUMN = {"force": "force_n", "pressure": "pressure_pa"}
 MAX_HISTORY = 8 * 3600  # values kept of earlier samples (8 hours of loads a second)
@@ -84,6 +87,7 @@ class HoldStream(LiveSteps):
         self._idle_since: float | None = None  # a hold's body signal gone since
         self._move_from_s: float | None = None  # the reposition under way left its spot then
         self._tail_state: str | None = None  # what the live view's last look saw
+        self._loaded_at = -np.inf  # when a look last read the body's signal in a hold
 
     @property
     def now_s(self) -> float:
@@ -266,9 +270,13 @@ class HoldStream(LiveSteps):
         feat = self._look.view(lambda: list(self._kept()[:, 1:].T))
         if feat is None:
             return []
-        holding = bool(self._live) and self._live[-1].end_s is None
+        holding = self._open_live() is not None
         move_from = self._move_from_s if self.state == "reposition" else None
-        tail = tail_read(feat, holding, move_from)
+        recent = self._now_s - self._loaded_at < LOADED_EVERY_S
+        known = holding and self._tail_state == "hold" and recent
+        tail = tail_read(feat, holding, move_from, loaded=True if known else None)
+        if holding and not known:
+            self._loaded_at = self._now_s
         self._tail_state = tail.state
         return self._live_step(tail)
 

@@ -53,7 +53,10 @@ class LiveLook:
         self._noise: dict[float, dict[str, float]] = {}  # per samples-per-frame
         self._path = np.empty((0, 3))  # IMUs: per frame kept, as features.contact_path
         self._src = np.empty((0, 3))
-        self._body = np.empty(0)  # ... and the body signal (unscaled)
+        # ... and the body signal (unscaled) of the frames whose windows are whole, computed
+        # on when a look asks for it; and of every frame, for the current look
+        self._body = np.empty(0)
+        self._body_now: np.ndarray | None = None
 
     def measured(
         self, history: Mapping[str, np.ndarray], gyro_bias: np.ndarray | None = None
@@ -85,21 +88,33 @@ class LiveLook:
             if known:
                 self._noise[spf] = noise
         scale = body_scale_of(self.params, noise)
-        return ImuView(self.params, fr.t, fr.values[:, :3], self._path, self._body, scale)
+        return ImuView(self.params, fr.t, fr.values[:, :3], self._path, self._body_signal, scale)
+
+    def _body_signal(self) -> np.ndarray:
+        """The body signal (unscaled) of every frame kept: the frames whose windows were whole
+        at the last computation as they were, the others anew."""
+        if self._body_now is None:
+            first, n = len(self._body), len(self._src)
+            if first < _BODY_REACH:
+                body = body_series(self._src, 1.0, self.params, BODY_SERIES_WINDOW_S)
+            else:
+                body = np.concatenate([self._body, _body_from(self._src, first)])
+            self._body, self._body_now = body[: max(n - _BODY_REACH, 0)], body
+        return self._body_now
 
     def _extend(self, new: int) -> None:
-        """The IMU path and body signal of the ``new`` frames just made: integrated on from the
-        last path, unless the zero is not yet known or a gap is near (then all anew)."""
+        """The IMU path of the ``new`` frames just made: integrated on from the last path,
+        unless the zero is not yet known or a gap is near (then all anew)."""
         fr, n = self.frames, len(self.frames.t)
+        dropped = len(self._path) - (n - new)  # frames no longer kept
         self._path, self._src = self._path[-(n - new) or n :], self._src[-(n - new) or n :]
-        self._body = self._body[-(n - new) or n :]
+        self._body, self._body_now = self._body[max(dropped, 0) :], None
         gyro = fr.values[:, 3:6] if self.params.has_gyro else None
         near = fr.gap[max(n - new - GAP_TILT_FRAMES - 1, 0) :].any()
         unknown = gyro is not None and (self._gyro_bias is None or near)
-        whole = len(self._path) != n - new or unknown
-        if whole:
+        if len(self._path) != n - new or unknown:
             self._path, self._src = contact_path(fr.values[:, :3], gyro, fr.gap, self._gyro_bias)
-            self._body = body_series(self._src, 1.0, self.params, BODY_SERIES_WINDOW_S)
+            self._body = self._body[:0]
             return
         if new == 0:
             return
@@ -111,12 +126,6 @@ class LiveLook:
             path += self._path[-1]
         self._path = np.concatenate([self._path, path])
         self._src = np.concatenate([self._src, src])
-        # The body signal of the last frames changes as frames arrive after them.
-        keep = a - _BODY_REACH
-        if keep < _BODY_REACH:
-            self._body = body_series(self._src, 1.0, self.params, BODY_SERIES_WINDOW_S)
-        else:
-            self._body = np.concatenate([self._body[:keep], _body_from(self._src, keep)])
 
 
 def _body_from(src: np.ndarray, first: int) -> np.ndarray:
@@ -237,9 +246,10 @@ class LiveFrames:
 
 
 class ImuView:
-    """The features of an IMU's latest frames the live view reads: the contact ``path`` and the
-    body signal (``body`` unscaled, per frame), from :class:`LiveLook`; how far the contact
-    ranges and whether the ball is carried, computed when first asked for."""
+    """The features of an IMU's latest frames the live view reads: the contact ``path`` and,
+    when asked for, the body signal (``body`` gives it unscaled, per frame), from
+    :class:`LiveLook`; how far the contact ranges and whether the ball is carried, computed
+    when first asked for."""
 
     def __init__(
         self,
@@ -247,7 +257,7 @@ class ImuView:
         t: np.ndarray,
         acc: np.ndarray,
         path: np.ndarray,
-        body: np.ndarray,
+        body: Callable[[], np.ndarray],
         body_scale: float,
     ) -> None:
         self.params, self.t, self.path = params, t, path
@@ -269,4 +279,4 @@ class ImuView:
     def body_series(self, a: int, b: int) -> np.ndarray:
         """Body evidence per frame of [a, b) (above 1: loaded), as the session's
         :meth:`features.Features.body_series` reads it."""
-        return self._body[a:b] / self.body_scale
+        return self._body()[a:b] / self.body_scale

@@ -66,10 +66,16 @@ class TailState:
     start_s: float | None = None
 
 
-def tail_read(feat: Features, holding: bool = False, move_from_s: float | None = None) -> TailState:
+def tail_read(
+    feat: Features,
+    holding: bool = False,
+    move_from_s: float | None = None,
+    loaded: bool | None = None,
+) -> TailState:
     """The state at the end of ``feat``; ``holding``: a hold is under way, which a still ball
     keeps until the body's signal has been gone for ``LOADED_OFF_S``; ``move_from_s``: when
-    the move under way left the spot last held (so pauses at a stroke's turns do not hide it)."""
+    the move under way left the spot last held (so pauses at a stroke's turns do not hide it);
+    ``loaded``: whether a body loads the ball, if known (else read from the body signal)."""
     n = len(feat.t)
     end_s = float(feat.t[-1] + FRAME_S / 2) if n else 0.0
     confirm = int(round(CONFIRM_S / FRAME_S))
@@ -77,19 +83,21 @@ def tail_read(feat: Features, holding: bool = False, move_from_s: float | None =
         return TailState(None, end_s)
     settled_frames = _settled_frames(feat, int(round(LOOK_BACK_S / FRAME_S)))
     move = int(round(MOVE_S / FRAME_S))
-    loaded = _loaded(feat, int(round((LOADED_OFF_S if holding else LOADED_S) / FRAME_S)))
-    if loaded and not holding and settled_frames >= move:
-        # Loaded over the whole settled stretch, not just its last seconds: a ball that lay
-        # idle and is now being picked up or pushed off is no hold.
-        loaded = _loaded(feat, settled_frames)
+    body_frames = int(round((LOADED_OFF_S if holding else LOADED_S) / FRAME_S))
     if settled_frames < move:
-        return _moving_state(feat, end_s, holding, loaded, move_from_s)
+        return _moving_state(feat, end_s, holding, body_frames, move_from_s)
+    if loaded is None:
+        loaded = _loaded(feat, body_frames)
+        if loaded and not holding:
+            # Loaded over the whole settled stretch, not just its last seconds: a ball that
+            # lay idle and is now being picked up or pushed off is no hold.
+            loaded = _loaded(feat, settled_frames)
     if holding and settled_frames < confirm:
         # Still within every second, but not for long: a slow move. A hold whose ball has not
         # stayed settled for CONFIRM_S in SMALL_MOVE_S is moving, however slowly.
         unsettled = _moving_frames(feat, CONFIRM_S)
         if unsettled * FRAME_S >= SMALL_MOVE_S:
-            return _moving_state(feat, end_s, holding, loaded, move_from_s, unsettled)
+            return _moving_state(feat, end_s, holding, body_frames, move_from_s, unsettled)
     if not loaded:
         return TailState("idle" if settled_frames >= confirm else None, end_s)
     longest = int(round(max(CONFIRM_S, CONFIRM_ROLLING_S) / FRAME_S))
@@ -103,13 +111,14 @@ def _moving_state(
     feat: Features,
     end_s: float,
     holding: bool,
-    loaded: bool,
+    body_frames: int,
     move_from_s: float | None,
     moving: int | None = None,
 ) -> TailState:
     """What a moving ball is doing (moving for the last ``moving`` frames, unless given: since
     its last still second): carried or set down (idle), adjusting within a hold, rolling, or
-    stepping to a new spot (reposition)."""
+    stepping to a new spot (reposition). A load sensor is set down when its load is gone over
+    the last ``body_frames``."""
     move = int(round(MOVE_S / FRAME_S))
     if moving is None:
         moving = _moving_frames(feat)
@@ -118,7 +127,7 @@ def _moving_state(
     moving_since = end_s - moving * FRAME_S
     if feat.params.detects_carried and float(feat.carried[-move:].mean()) > 0.5:
         return TailState("idle", moving_since)
-    if not feat.params.is_motion_sensor and not loaded:
+    if not feat.params.is_motion_sensor and not _loaded(feat, body_frames):
         return TailState("idle", moving_since)
     if (
         holding
