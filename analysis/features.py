@@ -282,7 +282,8 @@ def features_imu(
     """Features for an IMU in the ball: kind "imu" with a gyroscope, "accel" without; without
     ``steps``, not the steps and speed that only the whole-session rules use."""
     params = kind_params("imu" if gyro is not None else "accel")
-    path, body_src = contact_path(acc, gyro, gap)
+    bias = gyro_bias(gyro, gap) if gyro is not None else None
+    path, body_src = contact_path(acc, gyro, gap, bias)
     assert params.travel_window_s is not None
     motion = contact_travel(path, params.travel_window_s)
     step = settled_step = speed = None
@@ -305,7 +306,7 @@ def features_imu(
         step=step,
         speed=speed,
         settled_step=settled_step,
-        info={"samples_noise": noise},
+        info={"samples_noise": noise, "gyro_bias": bias},
     )
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S, median, runs_find
+from holdtrack.analysis.clean import FRAME_S, runs_find
 from holdtrack.analysis.features import block_noise, noise_of_blocks
 from holdtrack.analysis.holds import Hold, holds_find
 from holdtrack.analysis.process import sample_columns, session_features
@@ -214,7 +214,7 @@ class HoldStream(LiveSteps):
             self._live_history[f"noise:{c}"] = np.array([noise])
         known = {k: v for k, v in self._live_history.items() if k.startswith("noise:")}
         feat = session_features(cols, self.kind, {**self._history, **known})
-        self._measured(cols)
+        self._measured(feat)
         codes, _ = states_classify(feat)
         edges = np.clip(feat.info["t0"] + np.arange(len(codes) + 1) * FRAME_S, t[0], t[-1])
         events = self._settle(codes, feat, edges, final)
@@ -242,13 +242,11 @@ class HoldStream(LiveSteps):
         self._tell_rolling(events)
         return events
 
-    def _measured(self, cols: dict[str, np.ndarray]) -> None:
-        """Tell the live view what the full detector's window shows: the session's levels and
-        noise, and the gyroscope's zero (median rates)."""
-        assert self.kind is not None and self._look is not None
-        gyro = SENSOR_COLUMNS[self.kind][3:6] if self.kind == "imu" else ()
-        bias = np.array([median(cols[c]) for c in gyro]) if gyro else None
-        self._look.measured(self._live_history, bias)
+    def _measured(self, feat: Features) -> None:
+        """Tell the live view what the full detector measured on its window: the session's
+        levels and noise, and the gyroscope's zero (so both views integrate the same turns)."""
+        assert self._look is not None
+        self._look.measured(self._live_history, feat.info.get("gyro_bias"))
 
     def _resync_live(self, start_s: float) -> list[dict[str, Any]]:
         """The full detector sees the hold under way begin later than the live view thought

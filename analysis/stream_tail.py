@@ -85,7 +85,7 @@ def tail_read(
     move = int(round(MOVE_S / FRAME_S))
     body_frames = int(round((LOADED_OFF_S if holding else LOADED_S) / FRAME_S))
     if settled_frames < move:
-        return _moving_state(feat, end_s, holding, body_frames, move_from_s)
+        return _moving_state(feat, end_s, holding, body_frames, move_from_s, still=settled_frames)
     if loaded is None:
         loaded = _loaded(feat, body_frames)
         if loaded and not holding:
@@ -114,11 +114,12 @@ def _moving_state(
     body_frames: int,
     move_from_s: float | None,
     moving: int | None = None,
+    still: int = 0,
 ) -> TailState:
     """What a moving ball is doing (moving for the last ``moving`` frames, unless given: since
-    its last still second): carried or set down (idle), adjusting within a hold, rolling, or
-    stepping to a new spot (reposition). A load sensor is set down when its load is gone over
-    the last ``body_frames``."""
+    its last still second; the last ``still`` of them it has stayed still): carried or set
+    down (idle), adjusting within a hold, rolling, or stepping to a new spot (reposition). A
+    load sensor is set down when its load is gone over the last ``body_frames``."""
     move = int(round(MOVE_S / FRAME_S))
     if moving is None:
         moving = _moving_frames(feat)
@@ -137,7 +138,9 @@ def _moving_state(
         return TailState("hold", moving_since)  # a small adjustment: the hold goes on
     if move_from_s is not None and move_from_s < moving_since:
         moving = min(int(round((end_s - move_from_s) / FRAME_S)), len(feat.t) - 1)
-    rolling = moving * FRAME_S >= ROLLING_S or _was_rolling(feat, moving) or _strokes(feat, moving)
+    # A move lasting ROLLING_S is rolling; the time the ball has since stayed still is no move.
+    lasting = (moving - still) * FRAME_S >= ROLLING_S
+    rolling = lasting or _was_rolling(feat, moving) or _strokes(feat, moving)
     return TailState("rolling" if rolling else "reposition", moving_since)
 
 
