@@ -28,7 +28,7 @@ from holdtrack.analysis.schema import (
 )
 from holdtrack.analysis.states import HOLD, states_classify
 from holdtrack.analysis.stream_frames import LiveLook
-from holdtrack.analysis.stream_live import LIVE_WINDOW_S, RESYNC_S, LiveHold, LiveSteps
+from holdtrack.analysis.stream_live import LIVE_WINDOW_S, LiveHold, LiveSteps
 from holdtrack.analysis.stream_tail import tail_read
 
 if TYPE_CHECKING:
@@ -247,20 +247,6 @@ class HoldStream(LiveSteps):
         levels and noise, and the gyroscope's zero (so both views integrate the same turns)."""
         assert self._look is not None
         self._look.measured(self._live_history, feat.info.get("gyro_bias"))
-
-    def _resync_live(self, start_s: float) -> list[dict[str, Any]]:
-        """The full detector sees the hold under way begin later than the live view thought
-        (a step to a new spot the last seconds did not show): the live hold starts anew."""
-        current = self._open_live()
-        if current is None:
-            return []
-        if start_s <= current.start_s + RESYNC_S:
-            if not current.targeted and current.start_s - RESYNC_S <= start_s < current.start_s:
-                current.start_s = start_s  # the same hold, found to have begun earlier
-            return []
-        current.end_s = start_s
-        self._live.append(LiveHold(start_s=start_s))
-        return [{"event": "hold_start", "t_s": self._now_s, "start_s": round(start_s, 2)}]
 
     def _live_tick(self) -> list[dict[str, Any]]:
         """The live view: features of the latest frames, read at their end."""

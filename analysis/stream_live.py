@@ -74,6 +74,8 @@ class LiveSteps:
                 self._live.append(current)
                 events.append({"event": "hold_start", "t_s": now, "start_s": round(start, 2)})
             events += self._announce("hold", now, at_once=True)
+        elif current is not None and tail.stepped and tail.start_s is not None:
+            events += self._resync_live(tail.start_s)  # a step it took for an adjustment
         elif current is not None and self._breaks(tail, now):
             current.end_s, current.moved = tail.since_s, tail.state != "idle"
             self._move_from_s = tail.since_s
@@ -103,6 +105,21 @@ class LiveSteps:
                 "target_s": self.hold_target_s,
             }
         ]
+
+    def _resync_live(self, start_s: float) -> list[dict[str, Any]]:
+        """The hold under way began at ``start_s``, later than the live view thought: a step to
+        a new spot was taken for an adjustment (seen by the full detector, or by the settled
+        step of the last seconds). The live hold starts anew."""
+        current = self._open_live()
+        if current is None:
+            return []
+        if start_s <= current.start_s + RESYNC_S:
+            if not current.targeted and current.start_s - RESYNC_S <= start_s < current.start_s:
+                current.start_s = start_s  # the same hold, found to have begun earlier
+            return []
+        current.end_s = start_s
+        self._live.append(LiveHold(start_s=start_s))
+        return [{"event": "hold_start", "t_s": self._now_s, "start_s": round(start_s, 2)}]
 
     def _start_seen(self, tail_start_s: float) -> float:
         """A new hold's start: where the last seconds put it, unless they show it going on

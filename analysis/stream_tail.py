@@ -4,7 +4,9 @@ The batch rules look seconds ahead (a hold must last 10 s, stillness is judged o
 windows); live coaching cannot wait for that. Here the ball is *moving* when its contact
 ranges more than the kind's stillness threshold within the last second, *settled* when it
 stayed within it for the last 2.5 s under load, and *rolling* once a move turns back on
-itself, goes further than any step to a new spot, or lasts longer than one.
+itself, goes further than any step to a new spot, or lasts longer than one. A hold whose ball
+has settled 9 s after a move is checked for a step to a new spot the looks took for an
+adjustment, by the batch's settled-step rule.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Protocol
 import numpy as np
 
 from holdtrack.analysis.clean import FRAME_S, median, window_range
-from holdtrack.analysis.kinds import KindParams
+from holdtrack.analysis.features import still_step
+from holdtrack.analysis.kinds import SETTLED_FLANK_S, SETTLED_GAP_S, KindParams
 
 CONFIRM_S = 2.5  # settled under load this long: a hold has begun
 # ... unless the ball was rolling: a stroke turns round slowly, so then it takes longer.
@@ -38,6 +41,11 @@ ANCHOR_S = 3.0  # the spot a move starts from: the mean over this long before it
 LOADED_S = 4.0  # body evidence is read over this long
 LOADED_OFF_S = 15.0  # a hold ends unloaded only when the body evidence is gone this long
 LOOK_BACK_S = 30.0  # how far back the start of a settled stretch is traced
+# A hold under way whose ball has stayed settled this long (a band, so that a look falls in
+# it) since a move: the move is checked for a step to a new spot, as the batch's settled-step
+# rule checks it (the still ball's means over SETTLED_FLANK_S either side).
+STEP_CHECK_S = (9.0, 11.0)
+STEP_BEFORE_S = 3.0  # ... a step that ended at most this long before the settled stretch
 
 
 class Features(Protocol):
@@ -59,11 +67,14 @@ class Features(Protocol):
 
 @dataclass(frozen=True)
 class TailState:
-    """The live state (None: not yet clear), since when, and for a hold its estimated start."""
+    """The live state (None: not yet clear), since when, and for a hold its estimated start
+    (``stepped``: the ball reached this spot by a step from another, which a hold under way
+    may have taken for an adjustment)."""
 
     state: str | None
     since_s: float
     start_s: float | None = None
+    stepped: bool = False
 
 
 def tail_read(
@@ -104,7 +115,9 @@ def tail_read(
     if settled_frames < longest and settled_frames < _confirm_frames(feat, settled_frames):
         return TailState(None, end_s)
     start_s = end_s - settled_frames * FRAME_S
-    return TailState("hold", start_s, start_s)
+    lo, hi = (int(round(s / FRAME_S)) for s in STEP_CHECK_S)
+    stepped = holding and lo <= settled_frames < hi and _stepped(feat, settled_frames)
+    return TailState("hold", start_s, start_s, stepped)
 
 
 def _moving_state(
@@ -177,6 +190,18 @@ def _strokes(feat: Features, moving: int) -> bool:
     far = float(dist.max())
     back = far - float(dist[int(np.argmax(dist)) :].min())
     return far >= ROLLING_MM or (far >= feat.params.reposition_min and back >= TURN_BACK_MM)
+
+
+def _stepped(feat: Features, settled: int) -> bool:
+    """Whether the ball reached the spot it has stayed settled on for the last ``settled``
+    frames by a step: the batch's settled step (IMUs) just before those frames exceeds the
+    kind's least step."""
+    least = feat.params.settled_step_min_mm
+    if not feat.params.is_motion_sensor or least is None:
+        return False
+    step = still_step(feat.path, feat.motion, feat.params.motion_on, SETTLED_FLANK_S, SETTLED_GAP_S)
+    a = len(feat.t) - settled
+    return bool(step[max(a - int(round(STEP_BEFORE_S / FRAME_S)), 0) : a + 1].max() > least)
 
 
 def _settled_frames(feat: Features, most: int) -> int:

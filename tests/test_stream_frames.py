@@ -103,3 +103,28 @@ def test_a_move_that_turns_back_is_rolling_and_one_that_goes_one_way_a_repositio
     assert one_way.state == "reposition"
     assert turned.state == "rolling" and too_far.state == "rolling"
     assert abs(one_way.since_s - 20.0) <= 0.5  # the move began at 20 s
+
+
+def _stepped_by(step_mm: float, still_s: float = 9.5) -> np.ndarray:
+    """20 s held still, a move of ``step_mm`` along x over 1 s, then still for ``still_s``."""
+    x = np.concatenate(
+        [np.zeros(200), np.linspace(0.0, step_mm, 11)[1:], np.full(int(still_s * 10), step_mm)]
+    )
+    path = np.zeros((len(x), 3))
+    path[:, 0] = x
+    return path
+
+
+def test_a_step_taken_for_an_adjustment_restarts_the_hold_once_the_ball_has_settled():
+    """Looks a second apart can see a step to a new spot only half done, too small for a
+    reposition; once the ball has stayed on the new spot 9 s, the means of the still ball
+    either side (the batch's settled-step rule) show the step."""
+    from holdtrack.analysis.stream_tail import tail_read
+
+    step = tail_read(_Frames(_stepped_by(12.0)), holding=True)
+    adjustment = tail_read(_Frames(_stepped_by(4.0)), holding=True)
+    too_soon = tail_read(_Frames(_stepped_by(12.0, still_s=5.0)), holding=True)
+    assert step.state == "hold" and step.stepped
+    assert step.start_s is not None and 20.0 <= step.start_s <= 21.5  # where it settled
+    assert adjustment.state == "hold" and not adjustment.stepped
+    assert too_soon.state == "hold" and not too_soon.stepped
