@@ -7,8 +7,7 @@ classifier serves all of them:
   seconds around the frame; force and pressure sensors: %/s of load change);
 - ``path``: where the ball is, so that the net displacement of a short move can be measured
   (contact travel in mm from the gyroscope or the gravity direction, or relative load);
-- ``body``: evidence of a body on the ball while it is still (breathing and tremor for
-  IMUs, load for force and pressure);
+- ``body``: evidence of a body on the still ball (IMUs: breathing and tremor; else load);
 - ``carried``: large linear accelerations of a ball carried in the hand (IMUs only);
 - ``breath``: the channels in which breathing shows, for the breathing-rate step.
 """

@@ -254,11 +254,13 @@ class HoldStream(LiveSteps):
         feat = self._look.view(lambda: list(self._kept()[:, 1:].T))
         if feat is None:
             return []
-        holding = self._open_live() is not None
+        live = self._open_live()
+        holding = live is not None
         move_from = self._move_from_s if self.state == "reposition" else None
         recent = self._now_s - self._loaded_at < LOADED_EVERY_S
         known = holding and self._tail_state == "hold" and recent
-        tail = tail_read(feat, holding, move_from, loaded=True if known else None)
+        held_from = live.start_s if live is not None else None
+        tail = tail_read(feat, holding, move_from, True if known else None, held_from)
         if holding and not known:
             self._loaded_at = self._now_s
         self._tail_state = tail.state

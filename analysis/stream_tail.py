@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from holdtrack.analysis.clean import FRAME_S, median, window_range
+from holdtrack.analysis.clean import FRAME_S, median, runs_find, window_range
 from holdtrack.analysis.features import still_step
 from holdtrack.analysis.kinds import SETTLED_FLANK_S, SETTLED_GAP_S, KindParams
 
@@ -38,6 +38,10 @@ SMALL_MOVE_S = 4.0  # inside a hold, a shorter move that stays near the spot is 
 # spans under 0.11 in 95 % of 2.5 s stretches; rolling over 0.19 in 95 %).
 LOAD_SETTLED_RANGE = 0.15
 ANCHOR_S = 3.0  # the spot a move starts from: the mean over this long before it
+# A hold's ball that moved (its motion feature above the kind's threshold) more than this share
+# of the last MOVING_SHARE_S has left the hold, however settled it looks between strokes.
+MOVING_SHARE_S = 10.0
+MOVING_SHARE = 0.6
 LOADED_S = 4.0  # body evidence is read over this long
 LOADED_OFF_S = 15.0  # a hold ends unloaded only when the body evidence is gone this long
 LOOK_BACK_S = 30.0  # how far back the start of a settled stretch is traced
@@ -82,11 +86,13 @@ def tail_read(
     holding: bool = False,
     move_from_s: float | None = None,
     loaded: bool | None = None,
+    held_from_s: float | None = None,
 ) -> TailState:
-    """The state at the end of ``feat``; ``holding``: a hold is under way, which a still ball
-    keeps until the body's signal has been gone for ``LOADED_OFF_S``; ``move_from_s``: when
-    the move under way left the spot last held (so pauses at a stroke's turns do not hide it);
-    ``loaded``: whether a body loads the ball, if known (else read from the body signal)."""
+    """The state at the end of ``feat``; ``held_from_s``: a hold is under way since then (so
+    ``holding``), which a still ball keeps until the body's signal has been gone for
+    ``LOADED_OFF_S``; ``move_from_s``: when the move under way left the spot last held (so
+    pauses at a stroke's turns do not hide it); ``loaded``: whether a body loads the ball, if
+    known (else read from the body signal)."""
     n = len(feat.t)
     end_s = float(feat.t[-1] + FRAME_S / 2) if n else 0.0
     confirm = int(round(CONFIRM_S / FRAME_S))
@@ -109,6 +115,14 @@ def tail_read(
         unsettled = _moving_frames(feat, CONFIRM_S)
         if unsettled * FRAME_S >= SMALL_MOVE_S:
             return _moving_state(feat, end_s, holding, body_frames, move_from_s, unsettled)
+    held_s = end_s - held_from_s if held_from_s is not None else 0.0
+    load = not feat.params.is_motion_sensor
+    if load and held_s >= MOVING_SHARE_S and settled_frames * FRAME_S < MOVING_SHARE_S:
+        # Slow strokes pause at their turns long enough to look settled: a hold whose load
+        # changed (by the batch's measure) most of the last seconds has been left.
+        moving = _moving_by_motion(feat)
+        if moving is not None:
+            return _moving_state(feat, end_s, holding, body_frames, move_from_s, moving)
     if not loaded:
         return TailState("idle" if settled_frames >= confirm else None, end_s)
     longest = int(round(max(CONFIRM_S, CONFIRM_ROLLING_S) / FRAME_S))
@@ -228,6 +242,21 @@ def _moving_frames(feat: Features, spell_s: float = MOVE_S) -> int:
     spread = np.sqrt((window_range(feat.path[-last:], move)[:whole] ** 2).sum(axis=1))
     still = np.flatnonzero(spread <= _still_range(feat))
     return last - int(still[-1]) - move if len(still) else last
+
+
+def _moving_by_motion(feat: Features) -> int | None:
+    """Frames since the ball began moving, if its motion feature was above the kind's threshold
+    for more than ``MOVING_SHARE`` of the last ``MOVING_SHARE_S`` and it has not been still for
+    ``CONFIRM_S`` since (else None): since the end of the last such still spell."""
+    span = int(round(MOVING_SHARE_S / FRAME_S))
+    moving = feat.motion[-int(round(LOOK_BACK_S / FRAME_S)) :] > feat.params.motion_on
+    if len(moving) < span or float(moving[-span:].mean()) <= MOVING_SHARE:
+        return None
+    quiet = int(round(CONFIRM_S / FRAME_S))
+    ends = [b for a, b in runs_find(~moving) if b - a >= quiet]
+    if ends and ends[-1] == len(moving):
+        return None  # still again
+    return len(moving) - ends[-1] if ends else len(moving)
 
 
 def _displacement(feat: Features, moving: int) -> float:

@@ -128,3 +128,32 @@ def test_a_step_taken_for_an_adjustment_restarts_the_hold_once_the_ball_has_sett
     assert step.start_s is not None and 20.0 <= step.start_s <= 21.5  # where it settled
     assert adjustment.state == "hold" and not adjustment.stepped
     assert too_soon.state == "hold" and not too_soon.stepped
+
+
+class _LoadFrames(_Frames):
+    """A force sensor's frame features: the load relative to the held level, and its motion
+    (%/s, the batch's measure)."""
+
+    def __init__(self, load: np.ndarray, motion_pct_s: np.ndarray) -> None:
+        super().__init__(load[:, None])
+        self.params = kind_params("force")
+        self.motion = motion_pct_s
+
+
+def test_slow_strokes_that_pause_settled_at_their_turns_end_a_load_sensors_hold():
+    """Rolled slowly, a force sensor's load rests at each turn long enough to look settled;
+    a hold whose load kept changing most of the last 10 s has been left all the same, while
+    one surge of weight (a shift of posture) leaves it going on."""
+    from holdtrack.analysis.stream_tail import tail_read
+
+    held, strokes = np.zeros(200), np.tile(np.r_[np.full(15, 12.0), np.zeros(5)], 6)
+    load = np.ones(320)
+    load[200:] = 1.0 + 0.3 * np.sin(np.linspace(0.0, 6 * np.pi, 120))
+    load[-28:] = load[-28]  # resting at a turn: settled 2.8 s
+    rolled = tail_read(_LoadFrames(load, np.r_[held, strokes]), holding=True, held_from_s=0.0)
+    bump = np.ones(320)
+    bump[270:295] += 0.25 * np.sin(np.linspace(0.0, np.pi, 25))  # 2.5 s of more weight
+    surge = np.r_[np.zeros(265), np.full(50, 12.0), np.zeros(5)]  # its motion, smoothed
+    shifted = tail_read(_LoadFrames(bump, surge), holding=True, held_from_s=0.0)
+    assert rolled.state == "rolling" and abs(rolled.since_s - 20.0) <= 1.0
+    assert shifted.state == "hold"
