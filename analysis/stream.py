@@ -42,7 +42,7 @@ STEADY_TICK_S = 2.0  # ... while rolling or an idle ball goes on as announced
 FINAL_EVERY_S = 10.0  # stream time between two runs of the full detector (the final view)
 # ... at least: a run over a longer window waits this share of the window's length, so the
 # full detector's cost per sample stays a few times the batch analysis's, whatever the hold.
-FINAL_SHARE = 0.25
+FINAL_SHARE = 1 / 3
 SETTLE_S = 30.0  # the detector's look-ahead: a hold that ended this long ago is final
 CONTEXT_S = 60.0  # samples kept before the oldest stretch that may still change
 MAX_WINDOW_S = 1200.0  # never more than this (a hold longer keeps the start it was seen with)
@@ -103,24 +103,24 @@ class HoldStream(LiveSteps):
     def feed(self, data: pd.DataFrame | Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
         """Take the next samples (``time_s`` plus sample columns); return the events they
         bring, in order. Chunks may be of any size, irregular, and have gaps between them."""
-        if "time_s" in data and len(data["time_s"]) == 0:
-            return []
         if self.kind is None:
             self.kind = infer_sensor_kind(sample_columns(data))
-        names = ("time_s", *SENSOR_COLUMNS[self.kind])
+        names = SENSOR_COLUMNS[self.kind]
         try:
             t = np.asarray(data["time_s"], dtype=np.float64)
-            keep = slice(None)
-            if not t[0] >= self._now_s:  # samples older than the newest fed are dropped
-                keep = t >= self._now_s
-                if not keep.any():
-                    return []
-                t = t[keep]
-            # One copy of the chunk, as rows: a caller may fill its buffers anew after this.
-            block = np.array([t, *(np.asarray(data[c])[keep] for c in names[1:])], np.float64).T
+            if len(t) == 0:
+                return []
+            columns = [np.asarray(data[c]) for c in names]
         except KeyError:
-            missing = ", ".join(c for c in names if c not in data)
+            missing = ", ".join(c for c in ("time_s", *names) if c not in data)
             raise ValueError(f"samples lack {missing} for a {self.kind} sensor") from None
+        if not t[0] >= self._now_s:  # samples older than the newest fed are dropped
+            keep = t >= self._now_s
+            if not keep.any():
+                return []
+            t, columns = t[keep], [c[keep] for c in columns]
+        # One copy of the chunk, as rows: a caller may fill its buffers anew after this.
+        block = np.array([t, *columns], np.float64).T
         self._blocks.append(block)
         if self._look is None:
             self._look = LiveLook(self.kind, LIVE_WINDOW_S)
@@ -142,7 +142,10 @@ class HoldStream(LiveSteps):
             self._next_tick_s = self._now_s + self._tick_gap()
         if final_due:
             events += self._final_tick()
-        return events + self._target_reached()
+        last = self._live[-1] if self._live else None
+        if last is not None and last.end_s is None and not last.targeted:
+            events += self._target_reached()
+        return events
 
     def _final_tick(self) -> list[dict[str, Any]]:
         events = self._tick(final=False)

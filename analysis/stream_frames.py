@@ -57,6 +57,8 @@ class LiveLook:
         # on when a look asks for it; and of every frame, for the current look
         self._body = np.empty(0)
         self._body_now: np.ndarray | None = None
+        # ... and how many of the last frames the contact stays still over, with their range
+        self._still: tuple[int, np.ndarray, np.ndarray] | None = None
 
     def measured(
         self, history: Mapping[str, np.ndarray], gyro_bias: np.ndarray | None = None
@@ -88,7 +90,18 @@ class LiveLook:
             if known:
                 self._noise[spf] = noise
         scale = body_scale_of(self.params, noise)
-        return ImuView(self.params, fr.t, fr.values[:, :3], self._path, self._body_signal, scale)
+        return ImuView(
+            self.params, fr.t, fr.values[:, :3], self._path, self._body_signal, self._settled, scale
+        )
+
+    def _settled(self, most: int) -> int:
+        """How many of the last frames (up to ``most``) the contact stays within the kind's
+        stillness range over: carried on from the last look while the new frames stay in."""
+        if self._still is None:
+            n = still_frames(self._path, len(self._path), self.params.motion_on)
+            last = self._path[len(self._path) - n :]
+            self._still = (n, last.min(axis=0), last.max(axis=0))
+        return min(self._still[0], most, len(self._path))
 
     def _body_signal(self) -> np.ndarray:
         """The body signal (unscaled) of every frame kept: the frames whose windows were whole
@@ -114,7 +127,7 @@ class LiveLook:
         unknown = gyro is not None and (self._gyro_bias is None or near)
         if len(self._path) != n - new or unknown:
             self._path, self._src = contact_path(fr.values[:, :3], gyro, fr.gap, self._gyro_bias)
-            self._body = self._body[:0]
+            self._body, self._still = self._body[:0], None
             return
         if new == 0:
             return
@@ -126,6 +139,21 @@ class LiveLook:
             path += self._path[-1]
         self._path = np.concatenate([self._path, path])
         self._src = np.concatenate([self._src, src])
+        if self._still is not None:
+            count, lo, hi = self._still
+            lo, hi = np.minimum(lo, path.min(axis=0)), np.maximum(hi, path.max(axis=0))
+            d = hi - lo
+            still = float((d * d).sum()) <= self.params.motion_on**2
+            self._still = (count + new, lo, hi) if still else None
+
+
+def still_frames(path: np.ndarray, most: int, still: float) -> int:
+    """How many of the last frames of ``path`` (up to ``most``) stay within ``still``: the
+    length of their per-channel ranges."""
+    back = path[::-1][:most]
+    spread = np.maximum.accumulate(back) - np.minimum.accumulate(back)
+    over = np.flatnonzero((spread * spread).sum(axis=1) > still**2)
+    return int(over[0]) if len(over) else min(most, len(path))
 
 
 def _body_from(src: np.ndarray, first: int) -> np.ndarray:
@@ -258,10 +286,12 @@ class ImuView:
         acc: np.ndarray,
         path: np.ndarray,
         body: Callable[[], np.ndarray],
+        settled: Callable[[int], int],
         body_scale: float,
     ) -> None:
         self.params, self.t, self.path = params, t, path
         self._acc, self._body, self.body_scale = acc, body, body_scale
+        self.settled_frames = settled  # how many of the last frames (up to a most) stay still
 
     @cached_property
     def motion(self) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 from holdtrack.analysis.clean import FRAME_S, median, runs_find, window_range
 from holdtrack.analysis.features import still_step
 from holdtrack.analysis.kinds import SETTLED_FLANK_S, SETTLED_GAP_S, KindParams
+from holdtrack.analysis.stream_frames import ImuView, still_frames
 
 CONFIRM_S = 2.5  # settled under load this long: a hold has begun
 # ... unless the ball was rolling: a stroke turns round slowly, so then it takes longer.
@@ -221,10 +222,9 @@ def _stepped(feat: Features, settled: int) -> bool:
 def _settled_frames(feat: Features, most: int) -> int:
     """How many of the last frames (up to ``most``) the contact (or load) stays still over:
     within the kind's stillness range (IMUs, mm) or ``LOAD_SETTLED_RANGE`` of the load."""
-    back = feat.path[::-1][:most]
-    spread = np.maximum.accumulate(back) - np.minimum.accumulate(back)
-    over = np.flatnonzero((spread * spread).sum(axis=1) > _still_range(feat) ** 2)
-    return int(over[0]) if len(over) else min(most, len(feat.t))
+    if isinstance(feat, ImuView):
+        return feat.settled_frames(most)  # carried on from look to look
+    return still_frames(feat.path, most, _still_range(feat))
 
 
 def _still_range(feat: Features) -> float:
