@@ -1,10 +1,11 @@
 """The latest samples as regular frames, and their features, for the live view of :mod:`.stream`.
 
-Twice a second the live view reads features of the last 30 s. Computing them anew each time
-would cost far more than the samples between two looks bring; here each frame is averaged
-once, when its last sample has arrived, an IMU's contact path and body signal are extended by
-the new frames only, and what the live view seldom needs (how far the contact ranges, whether
-the ball is carried) is computed only when asked for.
+Up to twice a second the live view reads features of the last 30 s. Computing them anew each
+time would cost far more than the samples between two looks bring; here each frame is
+averaged once, when its last sample has arrived, an IMU's contact path is extended by the new
+frames only and how long it has stayed still carried on, and what a look may not need (the
+body signal's last seconds, how far the contact ranges, whether the ball is carried) is
+computed only when asked for.
 """
 
 from __future__ import annotations
