@@ -3,8 +3,8 @@
 Two clocks run side by side. The *live* view reads the last seconds of features every half
 second of samples while something changes (every second through a hold, every 2 s through
 rolling or an idle ball), so a hold is announced about 3 s after the ball settles and a move
-off it within a second or two. The *final* view re-runs the whole detector on a window that reaches
-from a minute before the oldest unsettled stretch to now; once a hold ended more than
+off it within a second or two. The *final* view re-runs the whole detector on a window that
+reaches from a minute before the oldest unsettled stretch to now; once a hold ended more than
 ``SETTLE_S`` ago it can no longer change, and it is reported as the batch analysis would.
 Only that window is kept, so memory and CPU do not grow with the session.
 """
