@@ -23,7 +23,7 @@ SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".csv", ".par
 EDGE_MOST_S = 5.0  # every edge within this of the batch's
 EDGE_CLOSE_S = 1.0  # ... and nine in ten within this (the goal is every one)
 CLOSE_SHARE = 0.9
-SIM_SEEDS = range(700_001, 700_009)  # tuning seeds, apart from every benchmark's
+SIM_SEEDS = range(700_001, 700_033)  # 32 tuning sessions, apart from every benchmark's
 
 
 def _stream(columns: dict[str, np.ndarray], kind: str | None, seed: int, most: int = 300):
@@ -67,16 +67,28 @@ def test_streamed_sample_sessions_end_with_the_batch_holds():
 
 
 def test_streamed_simulated_sessions_end_with_the_batch_holds():
-    """Every sensor kind, both setups, fed in random chunks: the same holds as the batch."""
+    """Every sensor kind on both setups in every scenario (32 sessions), fed in random chunks:
+    the same holds as the batch, nearly all edges within 1 s of its edges; where an edge is
+    further off the batch's, the batch is the one off the simulator's truth (judging noise
+    over the whole session, it can place an edge seconds off where the stream does not)."""
     kinds = ("imu", "accel", "force", "pressure")
+    scenarios = ("mixed", "good_holder", "roller")
     errors: list[float] = []
     for seed in SIM_SEEDS:
-        cfg = SimConfig(kinds[seed % 4], ("floor", "wall")[seed % 2], "mixed", seed=seed)
-        data = simulate(cfg).session.data
-        stream, _ = _stream(_columns(data), cfg.sensor_kind, seed)
-        errors += _edge_errors(stream.holds, session_process(data, cfg.sensor_kind).holds)
-    assert len(errors) >= 40
-    assert np.mean(np.array(errors) <= EDGE_CLOSE_S) >= CLOSE_SHARE
+        kind, setup = kinds[seed % 4], ("floor", "wall")[seed // 4 % 2]
+        sim = simulate(SimConfig(kind, setup, scenarios[seed // 8 % 3], seed=seed))
+        stream, _ = _stream(_columns(sim.session.data), kind, seed)
+        batch = session_process(sim.session.data, kind).holds
+        assert len(stream.holds) == len(batch)
+        true_edges = np.array([[h.start_s, h.end_s] for h in sim.holds])
+        for s, b in zip(stream.holds, batch):
+            for i, (ours, theirs) in enumerate([(s.start_s, b.start_s), (s.end_s, b.end_s)]):
+                errors.append(abs(ours - theirs))
+                if errors[-1] > EDGE_MOST_S:  # then the batch is the one off the truth
+                    true = true_edges[np.abs(true_edges[:, i] - theirs).argmin(), i]
+                    assert abs(ours - true) < abs(theirs - true) / 2
+    assert len(errors) >= 150
+    assert np.mean(np.array(errors) <= EDGE_CLOSE_S) >= 0.95
 
 
 def test_events_are_in_time_order_and_follow_the_schema():
