@@ -20,7 +20,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".csv", ".parquet"))
 # Streaming sees only the samples so far; the batch also sees the rest of the session (the
 # sensor's noise and bias are judged over all of it), which can move an edge by seconds.
-EDGE_MOST_S = 5.0  # every edge within this of the batch's
+EDGE_MOST_S = 5.0  # every edge within this of the batch's (or nearer the simulator's truth)
 EDGE_CLOSE_S = 1.0  # ... and nine in ten within this (the goal is every one)
 CLOSE_SHARE = 0.9
 SIM_SEEDS = range(700_001, 700_033)  # 32 tuning sessions, apart from every benchmark's
