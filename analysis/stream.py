@@ -240,7 +240,7 @@ class HoldStream(LiveSteps):
         end_s = float(edges[runs[-1][1]])
         if not current.start_s < end_s <= self._now_s - LOST_S:
             return []
-        current.end_s, current.moved = end_s, True
+        current.end_s, current.moved, current.broken_at = end_s, True, self._now_s
         state = STATES[int(codes[-1])]
         events = self._announce(state, self._now_s, at_once=True)
         self._tell_rolling(events)

@@ -25,6 +25,7 @@ class LiveHold:
     targeted: bool = False
     counted: bool = False
     moved: bool = False  # it broke because the ball moved away (not a lapse of the body signal)
+    broken_at: float | None = None  # when the live view found it broken
 
 
 class LiveSteps:
@@ -51,7 +52,7 @@ class LiveSteps:
             return
         now = self._now_s
         broke = self._live[-1] if self._live else None
-        recent = broke is not None and broke.end_s is not None and now - broke.end_s <= 10.0
+        recent = broke is not None and broke.broken_at is not None and now - broke.broken_at <= 10.0
         events.insert(
             len(events) - 1,
             {
@@ -77,8 +78,10 @@ class LiveSteps:
         elif current is not None and tail.stepped and tail.start_s is not None:
             events += self._resync_live(tail.start_s)  # a step it took for an adjustment
         elif current is not None and self._breaks(tail, now):
-            current.end_s, current.moved = tail.since_s, tail.state != "idle"
-            self._move_from_s = tail.since_s
+            # A move may have begun before the hold was announced (a pause in rolling taken
+            # for a hold): then the hold ends where it began.
+            current.end_s, current.moved = max(tail.since_s, current.start_s), tail.state != "idle"
+            current.broken_at, self._move_from_s = now, tail.since_s
             events += self._announce(tail.state, now, at_once=True)
             current = None
         else:

@@ -122,7 +122,8 @@ def tail_read(
         # Slow strokes pause at their turns long enough to look settled: a hold whose load
         # changed (by the batch's measure) most of the last seconds has been left.
         moving = _moving_by_motion(feat)
-        if moving is not None:
+        if moving is not None:  # since the hold began, at most
+            moving = min(moving, int(round(held_s / FRAME_S)))
             return _moving_state(feat, end_s, holding, body_frames, move_from_s, moving)
     if not loaded:
         return TailState("idle" if settled_frames >= confirm else None, end_s)

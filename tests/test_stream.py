@@ -184,3 +184,20 @@ def test_a_ball_that_lay_idle_and_is_then_pushed_off_is_no_hold():
     assert not [e for e in events if e["event"] == "hold_start"]
     states = [e["state"] for e in events if e["event"] == "state"]
     assert states[-1] == "rolling" and "hold" not in states
+
+
+def test_no_live_hold_ends_before_it_began():
+    """Fed as `holdtrack replay` feeds it (0.1 s of samples at a time), every sample session:
+    each hold end, counted or not, comes after its start."""
+    for path in SAMPLE_FILES:
+        session = read_session(path)
+        cols = _columns(session.data)
+        t = cols["time_s"]
+        cuts = np.searchsorted(t, np.arange(t[0] + 0.1, t[-1] + 0.1, 0.1), side="right")
+        stream, events, a = HoldStream(session.meta.sensor_kind), [], 0
+        for b in cuts[cuts > 0]:
+            events += stream.feed({c: v[a:b] for c, v in cols.items()})
+            a = b
+        events += stream.finish()
+        ended = [e for e in events if e["event"] == "hold_end"]
+        assert ended and all(e["end_s"] >= e["start_s"] and e["duration_s"] >= 0 for e in ended)
