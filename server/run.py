@@ -2,7 +2,7 @@
 
 Refuses to listen on a non-loopback address without TLS unless told ``insecure_http`` (for a
 reverse proxy that does TLS on the same host). The dashboard is a child process that ends with
-the server.
+the server, and is started again if it ends before.
 """
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+# A dashboard that ends while the server runs is started again after these waits (the longer
+# the more often it has ended in a row; a run of this long resets the count).
+RESTART_WAITS_S = (1.0, 2.0, 5.0, 15.0, 60.0)
+RESTART_RESET_S = 60.0
 
 
 class ServeError(Exception):
@@ -101,6 +108,55 @@ def start_dashboard(opts: ServeOptions) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=env, preexec_fn=preexec)
 
 
+class DashboardKeeper:
+    """The dashboard child, started again whenever it ends while the server runs (a crash, its
+    port taken for a moment), after a wait that grows while it keeps ending; each time a line
+    on stderr says so."""
+
+    def __init__(self, opts: ServeOptions) -> None:
+        self.opts = opts
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.child = start_dashboard(opts)
+        self._thread = threading.Thread(target=self._watch, name="dashboard", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        ended_in_a_row = 0
+        while True:
+            started = time.monotonic()
+            code = self.child.wait()
+            if self._stop.is_set():
+                return
+            if time.monotonic() - started >= RESTART_RESET_S:
+                ended_in_a_row = 0
+            wait_s = RESTART_WAITS_S[min(ended_in_a_row, len(RESTART_WAITS_S) - 1)]
+            ended_in_a_row += 1
+            print(
+                f"holdtrack server: the dashboard ended (exit code {code}); "
+                f"starting it again in {wait_s:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            if self._stop.wait(wait_s):
+                return
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                self.child = start_dashboard(self.opts)
+
+    def stop(self) -> None:
+        """End the dashboard and stop starting it again."""
+        with self._lock:
+            self._stop.set()
+            child = self.child
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def serve(opts: ServeOptions) -> None:
     """Run the API (and the dashboard) until stopped."""
     import uvicorn
@@ -108,7 +164,7 @@ def serve(opts: ServeOptions) -> None:
     from holdtrack.server.api import create_api
 
     checked(opts)
-    child = start_dashboard(opts) if opts.dashboard else None
+    keeper = DashboardKeeper(opts) if opts.dashboard else None
     try:
         uvicorn.run(
             create_api(opts.library, opts.name),
@@ -119,9 +175,5 @@ def serve(opts: ServeOptions) -> None:
             log_level="warning",
         )
     finally:
-        if child is not None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if keeper is not None:
+            keeper.stop()

@@ -36,6 +36,7 @@ class Clinic:
     root: Path
     proc: subprocess.Popen[bytes]
     dashboard_url: str | None = None
+    log: Path | None = None  # what the server wrote to stderr
 
     @property
     def api(self) -> str:
@@ -93,20 +94,30 @@ def start(root: Path, *, dashboard: bool = False, port: int | None = None) -> Cl
             str(port), "--name", "Clinic X"]  # fmt: skip
     dash = free_port() if dashboard else None
     args += ["--dashboard-port", str(dash)] if dashboard else ["--no-dashboard"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    wait_up(f"{url}/api/v1/health", proc)
-    dash_url = f"http://127.0.0.1:{dash}" if dash else None
-    if dash_url:
-        wait_up(f"{dash_url}/_stcore/health", proc, timeout_s=90)
-    return Clinic(url, root, proc, dash_url)
+    log = root.parent / f"server-{port}.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+    clinic = Clinic(f"http://127.0.0.1:{port}", root, proc, None, log)
+    try:
+        wait_up(f"{clinic.url}/api/v1/health", proc)
+        if dash:
+            clinic.dashboard_url = f"http://127.0.0.1:{dash}"
+            wait_up(f"{clinic.dashboard_url}/_stcore/health", proc, timeout_s=90)
+    except RuntimeError as e:  # no server left behind, and what it said
+        stop(clinic)
+        raise RuntimeError(f"{e}; the server said:\n{log.read_text()[-3000:]}") from None
+    return clinic
 
 
 def stop(clinic: Clinic, sig: int = signal.SIGTERM) -> None:
     """End the server (and its dashboard)."""
     if clinic.proc.poll() is None:
         os.kill(clinic.proc.pid, sig)
-        clinic.proc.wait(timeout=30)
+        try:
+            clinic.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            clinic.proc.kill()
+            clinic.proc.wait(timeout=30)
 
 
 @contextlib.contextmanager
