@@ -143,10 +143,7 @@ class HoldStream(LiveSteps):
             self._next_tick_s = self._now_s + self._tick_gap()
         if final_due:
             events += self._final_tick()
-        last = self._live[-1] if self._live else None
-        if last is not None and last.end_s is None and not last.targeted:
-            events += self._target_reached()
-        return events
+        return events + self._target_reached()
 
     def _final_tick(self) -> list[dict[str, Any]]:
         events = self._tick(final=False)
@@ -264,7 +261,7 @@ class HoldStream(LiveSteps):
         recent = self._now_s - self._loaded_at < LOADED_EVERY_S
         known = holding and self._tail_state == "hold" and recent
         held_from = live.start_s if live is not None else None
-        tail = tail_read(feat, holding, move_from, True if known else None, held_from)
+        tail = tail_read(feat, held_from, move_from, True if known else None)
         if holding and not known:
             self._loaded_at = self._now_s
         self._tail_state = tail.state

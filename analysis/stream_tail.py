@@ -84,16 +84,16 @@ class TailState:
 
 def tail_read(
     feat: Features,
-    holding: bool = False,
+    held_from_s: float | None = None,
     move_from_s: float | None = None,
     loaded: bool | None = None,
-    held_from_s: float | None = None,
 ) -> TailState:
-    """The state at the end of ``feat``; ``held_from_s``: a hold is under way since then (so
-    ``holding``), which a still ball keeps until the body's signal has been gone for
-    ``LOADED_OFF_S``; ``move_from_s``: when the move under way left the spot last held (so
-    pauses at a stroke's turns do not hide it); ``loaded``: whether a body loads the ball, if
-    known (else read from the body signal)."""
+    """The state at the end of ``feat``; ``held_from_s``: a hold is under way since then, which
+    a still ball keeps until the body's signal has been gone for ``LOADED_OFF_S``;
+    ``move_from_s``: when the move under way left the spot last held (so pauses at a stroke's
+    turns do not hide it); ``loaded``: whether a body loads the ball, if known (else read from
+    the body signal)."""
+    holding = held_from_s is not None
     n = len(feat.t)
     end_s = float(feat.t[-1] + FRAME_S / 2) if n else 0.0
     confirm = int(round(CONFIRM_S / FRAME_S))

@@ -97,9 +97,9 @@ def _moved(*legs_mm: float) -> np.ndarray:
 def test_a_move_that_turns_back_is_rolling_and_one_that_goes_one_way_a_reposition():
     from holdtrack.analysis.stream_tail import tail_read
 
-    one_way = tail_read(_Frames(_moved(12.0, 10.0)), holding=True)
-    turned = tail_read(_Frames(_moved(12.0, 10.0, -12.0)), holding=True)
-    too_far = tail_read(_Frames(_moved(40.0, 30.0)), holding=True)
+    one_way = tail_read(_Frames(_moved(12.0, 10.0)), held_from_s=0.0)
+    turned = tail_read(_Frames(_moved(12.0, 10.0, -12.0)), held_from_s=0.0)
+    too_far = tail_read(_Frames(_moved(40.0, 30.0)), held_from_s=0.0)
     assert one_way.state == "reposition"
     assert turned.state == "rolling" and too_far.state == "rolling"
     assert abs(one_way.since_s - 20.0) <= 0.5  # the move began at 20 s
@@ -121,9 +121,9 @@ def test_a_step_taken_for_an_adjustment_restarts_the_hold_once_the_ball_has_sett
     either side (the batch's settled-step rule) show the step."""
     from holdtrack.analysis.stream_tail import tail_read
 
-    step = tail_read(_Frames(_stepped_by(12.0)), holding=True)
-    adjustment = tail_read(_Frames(_stepped_by(4.0)), holding=True)
-    too_soon = tail_read(_Frames(_stepped_by(12.0, still_s=5.0)), holding=True)
+    step = tail_read(_Frames(_stepped_by(12.0)), held_from_s=0.0)
+    adjustment = tail_read(_Frames(_stepped_by(4.0)), held_from_s=0.0)
+    too_soon = tail_read(_Frames(_stepped_by(12.0, still_s=5.0)), held_from_s=0.0)
     assert step.state == "hold" and step.stepped
     assert step.start_s is not None and 20.0 <= step.start_s <= 21.5  # where it settled
     assert adjustment.state == "hold" and not adjustment.stepped
@@ -150,10 +150,10 @@ def test_slow_strokes_that_pause_settled_at_their_turns_end_a_load_sensors_hold(
     load = np.ones(320)
     load[200:] = 1.0 + 0.3 * np.sin(np.linspace(0.0, 6 * np.pi, 120))
     load[-28:] = load[-28]  # resting at a turn: settled 2.8 s
-    rolled = tail_read(_LoadFrames(load, np.r_[held, strokes]), holding=True, held_from_s=0.0)
+    rolled = tail_read(_LoadFrames(load, np.r_[held, strokes]), held_from_s=0.0)
     bump = np.ones(320)
     bump[270:295] += 0.25 * np.sin(np.linspace(0.0, np.pi, 25))  # 2.5 s of more weight
     surge = np.r_[np.zeros(265), np.full(50, 12.0), np.zeros(5)]  # its motion, smoothed
-    shifted = tail_read(_LoadFrames(bump, surge), holding=True, held_from_s=0.0)
+    shifted = tail_read(_LoadFrames(bump, surge), held_from_s=0.0)
     assert rolled.state == "rolling" and abs(rolled.since_s - 20.0) <= 1.0
     assert shifted.state == "hold"
