@@ -183,9 +183,13 @@ def _fast_csv(
     parts: dict[str, list[np.ndarray]] = {c: [] for c in used}
     rows = 0
     try:
-        reader = pacsv.open_csv(
+        # One thread, closed here: a streaming reader's readahead thread still alive at
+        # interpreter exit can abort the process (apache/arrow#34314).
+        with pacsv.open_csv(
             f,
-            read_options=pacsv.ReadOptions(column_names=column_names, skip_rows=1),
+            read_options=pacsv.ReadOptions(
+                column_names=column_names, skip_rows=1, use_threads=False
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.float64() for c in used},
                 include_columns=list(used),
@@ -193,13 +197,13 @@ def _fast_csv(
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
-        )
-        for batch in reader:
-            rows += batch.num_rows
-            if rows > MAX_SAMPLES:
-                raise SessionFormatError(path, f"more than {MAX_SAMPLES} samples; too long")
-            for c in used:
-                parts[c].append(arrow_numpy(batch.column(c)))
+        ) as reader:
+            for batch in reader:
+                rows += batch.num_rows
+                if rows > MAX_SAMPLES:
+                    raise SessionFormatError(path, f"more than {MAX_SAMPLES} samples; too long")
+                for c in used:
+                    parts[c].append(arrow_numpy(batch.column(c)))
     except ARROW_ERRORS:
         return None
     empty = np.empty(0, dtype=np.float64)
