@@ -217,6 +217,11 @@ def _window_extreme(x: np.ndarray, n: int, take: np.ufunc) -> np.ndarray:
     return take(cur[:m], cur[n - span : n - span + m])
 
 
+def window_max(x: np.ndarray, n: int) -> np.ndarray:
+    """Maximum of each forward window [i, i + n) along axis 0."""
+    return _window_extreme(np.asarray(x, dtype=np.float64), n, np.maximum)
+
+
 def window_range(x: np.ndarray, n: int) -> np.ndarray:
     """Per-channel range (max - min) of each forward window [i, i + n) along axis 0."""
     x = np.asarray(x, dtype=np.float64)

@@ -34,11 +34,12 @@ from holdtrack.analysis.kinds import (
     SETTLED_GAP_S,
     STEP_FLANK_S,
     STEP_GAP_S,
+    STEP_RUN_S,
     KindParams,
     kind_params,
 )
+from holdtrack.analysis.steps import contact_speed, slow_step
 
-SPEED_SMOOTH_S = 1.0  # IMUs: contact speed is averaged over this long
 LEVEL_WINDOW_S = 30.0  # load sensors: the loaded level is a slow mean over this long
 LOAD_FLOOR_SHARE = 0.15  # load sensors: loaded above this share of the high (98th pct) load
 LOAD_SPAN_PERCENTILE = 98.0
@@ -78,6 +79,7 @@ class Features:
     step: np.ndarray | None = None  # IMUs: the contact's step to a new spot per frame, mm
     speed: np.ndarray | None = None  # IMUs: the contact's speed over about a second, mm/s
     settled_step: np.ndarray | None = None  # IMUs: step between settled levels (8 s means), mm
+    slow_step: np.ndarray | None = None  # IMUs: ``step`` where it was made slowly, else 0
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -213,12 +215,6 @@ def still_step(
     return step
 
 
-def contact_speed(path_mm: np.ndarray) -> np.ndarray:
-    """Per frame, how fast the contact moves (mm/s), averaged over ``SPEED_SMOOTH_S``."""
-    d = np.linalg.norm(np.diff(path_mm, axis=0, prepend=path_mm[:1]), axis=1) / FRAME_S
-    return moving_mean(d, max(int(round(SPEED_SMOOTH_S / FRAME_S)), 1))
-
-
 def _rotation_path(
     gyro: np.ndarray, u: np.ndarray, gap: np.ndarray, bias: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -285,9 +281,10 @@ def features_imu(
     path, body_src = contact_path(acc, gyro, gap, bias)
     assert params.travel_window_s is not None
     motion = contact_travel(path, params.travel_window_s)
-    step = settled_step = speed = None
+    step = settled_step = speed = slow = None
     if steps:
         step = still_step(path, motion, params.motion_on, STEP_FLANK_S, STEP_GAP_S)
+        slow = slow_step(path, step, STEP_RUN_S)
         settled_step = still_step(path, motion, params.motion_on, SETTLED_FLANK_S, SETTLED_GAP_S)
         speed = contact_speed(path)
     carried = carried_flags(acc) if params.detects_carried else np.zeros(len(t), dtype=bool)
@@ -305,6 +302,7 @@ def features_imu(
         step=step,
         speed=speed,
         settled_step=settled_step,
+        slow_step=slow,
         info={"samples_noise": noise, "gyro_bias": bias},
     )
 

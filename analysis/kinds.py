@@ -60,6 +60,9 @@ class KindParams:
     # IMUs: also a reposition where the settled levels either side of a move (8 s means of a
     # still ball) differ by this much: long means leave most of deep breathing out.
     settled_step_min_mm: float | None
+    # IMUs: also a reposition where a step made slowly (over ~2 s: a shift of weight, not a
+    # micro-adjustment) reaches this much (analysis/steps.py).
+    slow_step_min_mm: float | None
     micro_speed_mm_s: float | None  # IMUs: a small move inside a hold is faster than this
     # Hold edges: moved to where the position leaves the hold's range (plus this margin).
     refine_edges: bool
@@ -127,7 +130,10 @@ TRAVEL_WINDOW_S = 6.0
 # out each side) differ by the kind's ``reposition_min_mm``; the step is seen while the flanks
 # straddle it. Two micro-adjustments at once can move the contact ~9 mm, so the gyro IMU asks
 # for 9 mm; an accelerometer sees only the tilt part of a move (a diagonal move up a wall
-# shows about half), so it asks for 6.5 mm.
+# shows about half), so it asks for 6.5 mm. The contact travel is read on a 6.5 cm ball, and
+# a 12 cm ball turns half as much: a 1 cm shift of weight on it reads 5.4 mm. Such a shift
+# takes seconds and a micro-adjustment a fraction of one, so the gyro IMU takes a slow step
+# (no 0.7 s of it making 40 % of it) from 7 mm (12 degrees of turn).
 STEP_FLANK_S = 4.0
 STEP_GAP_S = 1.5
 STEP_RUN_S = STEP_FLANK_S + STEP_GAP_S
@@ -154,6 +160,7 @@ KINDS: dict[str, KindParams] = {
         reposition_min_mm=9.0,
         reposition_min_load_dip=None,
         settled_step_min_mm=9.5,
+        slow_step_min_mm=7.0,
         micro_speed_mm_s=2.8,
         refine_edges=True,
         edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,
@@ -188,6 +195,7 @@ KINDS: dict[str, KindParams] = {
         reposition_min_mm=6.5,
         reposition_min_load_dip=None,
         settled_step_min_mm=6.5,
+        slow_step_min_mm=None,
         micro_speed_mm_s=1.7,
         refine_edges=True,
         edge_search_s=STEP_FLANK_S + STEP_GAP_S + 1.0,
@@ -222,6 +230,7 @@ KINDS: dict[str, KindParams] = {
         reposition_min_mm=None,
         reposition_min_load_dip=0.24,
         settled_step_min_mm=None,
+        slow_step_min_mm=None,
         micro_speed_mm_s=None,
         refine_edges=True,
         edge_search_s=3.0,

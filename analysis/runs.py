@@ -79,6 +79,8 @@ def runs_cut(feat: Features) -> list[Run]:
         moving |= feat.step > feat.params.reposition_min
     if feat.settled_step is not None and feat.params.settled_step_min_mm is not None:
         moving |= feat.settled_step > feat.params.settled_step_min_mm
+    if feat.slow_step is not None and feat.params.slow_step_min_mm is not None:
+        moving |= feat.slow_step > feat.params.slow_step_min_mm
     moving = fill_short(moving, True, MIN_MOVE_FRAMES)
     # Stillness shorter than about half the feature window inside a move is part of the move.
     moving = fill_short(moving, False, int((MIN_PAUSE_S + feat.params.motion_window_s / 2) * fps))

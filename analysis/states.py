@@ -76,13 +76,17 @@ def label_moves(runs: list[Run], feat: Features, fps: float) -> None:
 def displaces(feat: Features, r: Run) -> bool:
     """Whether move run r takes the ball to a new spot: its net displacement reaches the kind's
     ``reposition_min``, or (IMUs) the settled levels either side differ by
-    ``settled_step_min_mm``."""
+    ``settled_step_min_mm``, or a step made slowly reaches ``slow_step_min_mm``."""
     p = feat.params
     if feat.net_change(r.a, r.b) >= p.reposition_min:
         return True
-    if feat.settled_step is None or p.settled_step_min_mm is None or r.b <= r.a:
+    if r.b <= r.a:
         return False
-    return float(feat.settled_step[r.a : r.b].max()) >= p.settled_step_min_mm
+    for step, least in ((feat.settled_step, p.settled_step_min_mm),
+                        (feat.slow_step, p.slow_step_min_mm)):  # fmt: skip
+        if step is not None and least is not None and float(step[r.a : r.b].max()) >= least:
+            return True
+    return False
 
 
 def move_frames(feat: Features, r: Run) -> int:

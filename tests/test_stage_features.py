@@ -10,7 +10,6 @@ from holdtrack.analysis.features import (
     CARRIED_LIN_ACC_MS2,
     Features,
     carried_flags,
-    contact_speed,
     contact_step,
     contact_travel,
     features_imu,
@@ -26,6 +25,7 @@ from holdtrack.analysis.kinds import (
     TRAVEL_WINDOW_S,
 )
 from holdtrack.analysis.schema import G_MS2
+from holdtrack.analysis.steps import contact_speed
 
 NOISE = {"gyro_dps": 0.05, "acc_deg": 0.01}  # per-frame sensor noise the features are told
 

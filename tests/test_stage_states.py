@@ -7,7 +7,14 @@ import pytest
 from constructed import FPS, path_features
 
 from holdtrack.analysis.features import Features, still_step
-from holdtrack.analysis.kinds import KINDS, SETTLED_FLANK_S, SETTLED_GAP_S
+from holdtrack.analysis.kinds import (
+    KINDS,
+    SETTLED_FLANK_S,
+    SETTLED_GAP_S,
+    STEP_FLANK_S,
+    STEP_GAP_S,
+    STEP_RUN_S,
+)
 from holdtrack.analysis.runs import Label, Run
 from holdtrack.analysis.schema import STATES
 from holdtrack.analysis.states import (
@@ -25,6 +32,7 @@ from holdtrack.analysis.states import (
     rule_short_or_restless_hold,
     states_classify,
 )
+from holdtrack.analysis.steps import slow_step
 
 L = Label
 STILL_BY_DEFAULT = (L.STILL_LOADED, L.STILL_IDLE, L.HOLD, L.IDLE)
@@ -270,6 +278,26 @@ def test_label_moves_settled_levels_a_limit_apart_either_side_of_a_move_are_a_re
         got = [Run(0, 295, L.STILL_LOADED), Run(295, 315, L.MOVE), Run(315, 600, L.STILL_LOADED)]
         label_moves(got, feat, FPS)
         assert str(got[1].label) == want, mm
+
+
+def _stepped(mm: float, move_s: float) -> Features:
+    """A still ball whose contact steps ``mm`` evenly over ``move_s`` from 30 s."""
+    t = np.arange(600) / FPS
+    x = mm * np.clip((t - 30.0) / move_s, 0.0, 1.0)
+    feat = path_features("imu", np.stack([x, 0 * x, 0 * x], axis=1))
+    feat.step = still_step(feat.path, feat.motion, 1.0, STEP_FLANK_S, STEP_GAP_S)
+    feat.slow_step = slow_step(feat.path, feat.step, STEP_RUN_S)
+    return feat
+
+
+def test_label_moves_a_gyro_step_made_slowly_needs_less_travel_than_a_quick_one():
+    least = KINDS["imu"].slow_step_min_mm
+    assert least is not None and least < KINDS["imu"].reposition_min
+    for mm, move_s, want in [(least + 0.8, 2.5, "reposition"), (least + 0.8, 0.5, "micro"),
+                             (least - 0.8, 2.5, "micro")]:  # fmt: skip
+        got = [Run(0, 295, L.STILL_LOADED), Run(295, 330, L.MOVE), Run(330, 600, L.STILL_LOADED)]
+        label_moves(got, _stepped(mm, move_s), FPS)
+        assert str(got[1].label) == want, (mm, move_s)
 
 
 @pytest.mark.parametrize("kind", ["force", "pressure"])
