@@ -71,16 +71,22 @@ def runs_make(feat: Features) -> list[Run]:
     return _split_marked(runs)
 
 
+def later_steps(feat: Features) -> list[tuple[np.ndarray, float]]:
+    """The IMU steps read besides the 4 s one (settled, slow), each with the least that makes a
+    reposition; only those the kind has."""
+    p = feat.params
+    pairs = ((feat.settled_step, p.settled_step_min_mm), (feat.slow_step, p.slow_step_min_mm))
+    return [(step, least) for step, least in pairs if step is not None and least is not None]
+
+
 def runs_cut(feat: Features) -> list[Run]:
     """Cut frames into still, move (or carried) and gap runs, tiny blips absorbed."""
     fps = 1.0 / FRAME_S
     moving = feat.motion > feat.params.motion_on
     if feat.step is not None:
         moving |= feat.step > feat.params.reposition_min
-    if feat.settled_step is not None and feat.params.settled_step_min_mm is not None:
-        moving |= feat.settled_step > feat.params.settled_step_min_mm
-    if feat.slow_step is not None and feat.params.slow_step_min_mm is not None:
-        moving |= feat.slow_step > feat.params.slow_step_min_mm
+    for step, least in later_steps(feat):
+        moving |= step > least
     moving = fill_short(moving, True, MIN_MOVE_FRAMES)
     # Stillness shorter than about half the feature window inside a move is part of the move.
     moving = fill_short(moving, False, int((MIN_PAUSE_S + feat.params.motion_window_s / 2) * fps))

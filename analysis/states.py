@@ -19,7 +19,15 @@ import numpy as np
 from holdtrack.analysis.clean import FRAME_S
 from holdtrack.analysis.edges import edges_refine
 from holdtrack.analysis.features import Features
-from holdtrack.analysis.runs import Label, Run, nearest_still, neighbours, runs_make, runs_merge
+from holdtrack.analysis.runs import (
+    Label,
+    Run,
+    later_steps,
+    nearest_still,
+    neighbours,
+    runs_make,
+    runs_merge,
+)
 from holdtrack.analysis.schema import MAX_BRIDGED_GAP_S, MIN_HOLD_S, STATES
 
 # State codes: indices into STATES (not to be confused with the run labels of the same names).
@@ -80,13 +88,8 @@ def displaces(feat: Features, r: Run) -> bool:
     p = feat.params
     if feat.net_change(r.a, r.b) >= p.reposition_min:
         return True
-    if r.b <= r.a:
-        return False
-    for step, least in ((feat.settled_step, p.settled_step_min_mm),
-                        (feat.slow_step, p.slow_step_min_mm)):  # fmt: skip
-        if step is not None and least is not None and float(step[r.a : r.b].max()) >= least:
-            return True
-    return False
+    steps = later_steps(feat) if r.b > r.a else []
+    return any(float(step[r.a : r.b].max()) >= least for step, least in steps)
 
 
 def move_frames(feat: Features, r: Run) -> int:
