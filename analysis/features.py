@@ -119,11 +119,11 @@ class Features:
         return float(np.linalg.norm(post - pre))
 
     def _load_dip(self, a: int, b: int, span: int) -> float:
-        """Deepest load dip in [a, b) relative to the higher load held before or after.
+        """Deepest load in [a, b) or its flanks below the higher load held before or after.
 
-        A new spot often takes a new load, so the higher flank is the reference; the flanks are
-        medians over ``LOAD_FLANK_SPANS`` spans, so a breathing peak does not pose as the load.
-        """
+        A new spot often takes a new load, so the higher flank is the reference and a move from
+        a lower load counts from there; the flanks are medians over ``LOAD_FLANK_SPANS`` spans,
+        so a breathing peak does not pose as the load."""
         assert self.load_rel is not None
         n = len(self.t)
         flank = LOAD_FLANK_SPANS * span
@@ -133,7 +133,7 @@ class Features:
         inside = self.load_rel[a:b]
         if len(inside) == 0 or level <= 0:
             return 0.0
-        return float(max(level - inside.min(), 0.0) / level)
+        return float(max(level - min(float(inside.min()), pre_m, post_m), 0.0) / level)
 
 
 def body_series(

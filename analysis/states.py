@@ -43,6 +43,9 @@ STATE_CODE: dict[Label, int] = {
 
 MIN_HOLD_STILL = 0.6  # a hold is mostly still; mostly-moving stretches between rolling are rolling
 MAX_SHORT_MOVE_S = 4.0  # longer movement (plus the feature's smoothing) is rolling
+# A move that goes this many reposition distances out, even if it comes back, is a stroke (the
+# last of slow rolling into a hold), never a micro-adjustment inside the hold.
+SWING_GAIN = 1.5
 IDLE_REMNANT_S = 5.0  # a loaded still run shorter than this beside an idle one is not a hold
 IDLE_LIKE = frozenset({Label.STILL_IDLE, Label.CARRIED, Label.IDLE})
 
@@ -59,6 +62,7 @@ def states_classify(feat: Features) -> tuple[np.ndarray, dict[str, Any]]:
     label_moves(runs, feat, fps)
     runs = _resolve(runs, fps)
     edges_refine(runs, feat)
+    runs = pass_short_stretches_take_context(runs, fps)  # sharper edges can leave a hold short
     codes = np.empty(len(feat.t), dtype=np.int8)
     for r in runs:
         codes[r.a : r.b] = STATE_CODE[r.label]
@@ -83,13 +87,23 @@ def label_moves(runs: list[Run], feat: Features, fps: float) -> None:
 
 def displaces(feat: Features, r: Run) -> bool:
     """Whether move run r takes the ball to a new spot: its net displacement reaches the kind's
-    ``reposition_min``, or (IMUs) the settled levels either side differ by
-    ``settled_step_min_mm``, or a step made slowly reaches ``slow_step_min_mm``."""
+    ``reposition_min``, or it swings ``SWING_GAIN`` times that far on the way, or (IMUs) the
+    settled levels either side differ by ``settled_step_min_mm``, or a step made slowly
+    reaches ``slow_step_min_mm``."""
     p = feat.params
     if feat.net_change(r.a, r.b) >= p.reposition_min:
         return True
+    if r.b > r.a and swing(feat, r.a, r.b) >= SWING_GAIN * p.reposition_min:
+        return True
     steps = later_steps(feat) if r.b > r.a else []
     return any(float(step[r.a : r.b].max()) >= least for step, least in steps)
+
+
+def swing(feat: Features, a: int, b: int, span: int = 10) -> float:
+    """Farthest frames [a, b) take the ball from where it rested just before them (median of
+    ``span`` frames): mm of contact travel for IMUs, fraction of the load for load sensors."""
+    rest = np.median(feat.path[max(a - span, 0) : max(a, 1)], axis=0)
+    return float(np.sqrt(((feat.path[a:b] - rest) ** 2).sum(axis=1)).max())
 
 
 def move_frames(feat: Features, r: Run) -> int:
