@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from holdtrack.analysis.clean import FRAME_S
-from holdtrack.analysis.edges import edges_refine
+from holdtrack.analysis.edges import departure, edges_refine
 from holdtrack.analysis.features import Features
 from holdtrack.analysis.runs import (
     Label,
@@ -93,17 +93,18 @@ def displaces(feat: Features, r: Run) -> bool:
     p = feat.params
     if feat.net_change(r.a, r.b) >= p.reposition_min:
         return True
-    if r.b > r.a and swing(feat, r.a, r.b) >= SWING_GAIN * p.reposition_min:
+    if r.b <= r.a:
+        return False
+    if swing(feat, r.a, r.b) >= SWING_GAIN * p.reposition_min:
         return True
-    steps = later_steps(feat) if r.b > r.a else []
-    return any(float(step[r.a : r.b].max()) >= least for step, least in steps)
+    return any(float(step[r.a : r.b].max()) >= least for step, least in later_steps(feat))
 
 
 def swing(feat: Features, a: int, b: int, span: int = 10) -> float:
     """Farthest frames [a, b) take the ball from where it rested just before them (median of
     ``span`` frames): mm of contact travel for IMUs, fraction of the load for load sensors."""
     rest = np.median(feat.path[max(a - span, 0) : max(a, 1)], axis=0)
-    return float(np.sqrt(((feat.path[a:b] - rest) ** 2).sum(axis=1)).max())
+    return float(departure(feat, rest, a, b).max())
 
 
 def move_frames(feat: Features, r: Run) -> int:
