@@ -121,7 +121,7 @@ def frames_make(
     idx = t - t0
     idx /= frame_s
     idx = np.floor(idx, out=idx).astype(np.int64)
-    n_frames = int(idx[-1]) + 1
+    n_frames = int(idx.max()) + 1
     count = np.bincount(idx, minlength=n_frames)
     out = np.empty((n_frames, len(columns)))
     for i, c in enumerate(columns):

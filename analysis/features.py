@@ -100,7 +100,7 @@ class Features:
             return 2.0 * float(x.mean()) if len(x) else 0.0
         if int(ok.sum()) < BODY_MIN_REAL_FRAMES:
             return 0.0
-        return float(np.median(self.body_series(a, b, BODY_WINDOW_S)[ok]))
+        return median(self.body_series(a, b, BODY_WINDOW_S)[ok])
 
     def body_series(self, a: int, b: int, window_s: float = BODY_SERIES_WINDOW_S) -> np.ndarray:
         """Local body evidence per frame of [a, b) over a sliding window (units as above)."""
@@ -394,5 +394,8 @@ def block_noise(values: np.ndarray, block: int = 256) -> np.ndarray:
     if n_blocks == 0:
         return np.empty(0)
     blocks = d[: n_blocks * block].reshape(n_blocks, block)
-    rms = np.sqrt(np.mean((blocks - blocks.mean(axis=1, keepdims=True)) ** 2, axis=1))
-    return rms / np.sqrt(2)
+    # Variance as the mean square less the squared mean: no temporary the size of the signal
+    # (differences of a sensor's samples have a mean far below their spread).
+    mean = blocks.sum(axis=1) / block
+    var = np.einsum("ij,ij->i", blocks, blocks) / block - mean * mean
+    return np.sqrt(np.maximum(var, 0.0) / 2.0)

@@ -100,6 +100,20 @@ def test_frames_make_interpolates_values_across_empty_frames():
     assert info["count"].tolist() == [1] + [0] * 8 + [1]
 
 
+def test_frames_make_gives_the_same_frames_for_samples_out_of_time_order():
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.uniform(0.0, 20.0, 1500))
+    v = np.column_stack([np.sin(t), t**2])
+    order = np.concatenate(([0], 1 + rng.permutation(len(t) - 1)))  # the earliest stays first
+    centres, frames, info = frames_make(t, v, FRAME_S)
+    c2, f2, i2 = frames_make(t[order], v[order], FRAME_S)
+    np.testing.assert_array_equal(c2, centres)
+    np.testing.assert_allclose(f2, frames, rtol=1e-12)
+    assert i2["count"].tolist() == info["count"].tolist()
+    assert info["count"].sum() == len(t)
+    assert frames[0, 0] == pytest.approx(np.sin(t[t < t[0] + FRAME_S]).mean())
+
+
 # ----------------------------------------------------------------------------- runs, means
 
 
