@@ -26,7 +26,7 @@ from holdtrack.analysis.summary import session_summarise
 if TYPE_CHECKING:
     import pandas as pd
 
-DETECTOR_VERSION = "5"
+DETECTOR_VERSION = "6"
 Samples = Mapping[str, np.ndarray]  # column name -> values, as a session's ``samples`` gives
 
 

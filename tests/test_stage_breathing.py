@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from holdtrack.analysis.breathing import MIN_SECONDS, breathing_clean, breathing_rate
+from holdtrack.analysis.breathing import (
+    ANALYSIS_HZ,
+    MIN_SECONDS,
+    RATE_HZ,
+    breathing_clean,
+    breathing_frames,
+    breathing_rate,
+)
 
 
 def _breath(bpm: float, seconds: float = 90.0, asym: bool = False, seed: int = 0) -> np.ndarray:
@@ -28,6 +35,22 @@ def _breath(bpm: float, seconds: float = 90.0, asym: bool = False, seed: int = 0
 def test_breathing_rate_recovers_rate(bpm, method, asym):
     rate, _ = breathing_rate(_breath(bpm, asym=asym), method=method)
     assert rate == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize("bpm", [26.0, 27.0, 28.0])
+@pytest.mark.parametrize("method", ["tilt", "load"])
+def test_breathing_faster_than_the_band_is_never_reported_beyond_it(bpm, method):
+    rate, _ = breathing_rate(_breath(bpm), method=method)
+    assert rate is None or RATE_HZ[0] * 60 <= rate <= RATE_HZ[1] * 60
+
+
+def test_breathing_frames_are_means_of_consecutive_frames_at_the_analysis_rate():
+    x = np.arange(30.0).reshape(15, 2)  # 15 frames at 10 Hz: three means of four, one left out
+    y, fs = breathing_frames(x, 10.0)
+    assert fs == ANALYSIS_HZ == 2.5
+    np.testing.assert_array_equal(y, [[3.0, 4.0], [11.0, 12.0], [19.0, 20.0]])
+    same, fs_same = breathing_frames(x, 2.5)
+    assert fs_same == 2.5 and np.array_equal(same, x)
 
 
 def test_breathing_rate_declines_noise_and_short_holds():
