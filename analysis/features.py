@@ -394,8 +394,6 @@ def block_noise(values: np.ndarray, block: int = 256) -> np.ndarray:
     if n_blocks == 0:
         return np.empty(0)
     blocks = d[: n_blocks * block].reshape(n_blocks, block)
-    # Variance as the mean square less the squared mean: no temporary the size of the signal
-    # (differences of a sensor's samples have a mean far below their spread).
-    mean = blocks.sum(axis=1) / block
+    mean = blocks.sum(axis=1) / block  # variance as mean square less squared mean: no copy
     var = np.einsum("ij,ij->i", blocks, blocks) / block - mean * mean
     return np.sqrt(np.maximum(var, 0.0) / 2.0)
