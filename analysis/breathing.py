@@ -2,10 +2,9 @@
 
 Breathing tilts a loaded ball by a degree or two and modulates its load by a few percent. The
 rate is the spectral peak of the band-passed signal (axes combined by principal components),
-reported only when that peak stands clearly above the rest of the band. The work is done on
-means of frames at ``ANALYSIS_HZ`` (a quarter of the frames: the same rates, in a quarter of
-the time). Two methods, chosen on
-simulated holds with known rates:
+reported only when that peak stands clearly above the rest of the band. It is read from means
+of frames at ``ANALYSIS_HZ``: a quarter of the work, most rates within 0.01 breaths/min.
+Two methods, chosen on simulated holds with known rates:
 
 - ``"tilt"`` (IMUs): micro-adjustments leave steps in the ball's tilt whose spectrum falls as
   1/f^2 and buries fast breathing; a running median longer than a breath removes the steps;
