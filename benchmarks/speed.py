@@ -86,14 +86,11 @@ def _first(data: pd.DataFrame, seconds: float) -> pd.DataFrame:
     return data[t - t.iloc[0] <= seconds].reset_index(drop=True)
 
 
-CHILD_ENV = dict(os.environ)  # children keep their bytecode: set up in main()
-
-
 def cpu_wall_s(cmd: list[str]) -> tuple[float, float]:
     """CPU seconds (user + system, the child alone) and wall seconds of one run of ``cmd``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, check=True, env=CHILD_ENV)
+    subprocess.run(cmd, capture_output=True, check=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -150,7 +147,6 @@ def peak_memory(path: Path) -> None:
             text=True,
             check=True,
             cwd=HERE.parent,
-            env=CHILD_ENV,
         )
         before, after, _ = res.stdout.split()
         peaks.append((float(before), float(after)))
@@ -169,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
-        CHILD_ENV.pop("PYTHONDONTWRITEBYTECODE", None)
-        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "bytecode")
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # read by the children alone
+        os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "bytecode")
         paths = sessions_make(out)
         analyze_vs_naive(paths["ten"], args.repeats)
         process_vs_read(paths["hour"], args.repeats)
